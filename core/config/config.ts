@@ -1,0 +1,95 @@
+/** A plugin to load: a specifier alone, or with options handed to its register(). */
+export type PluginSpec = string | { readonly use: string; readonly options?: unknown };
+
+export interface HeartbeatConfig {
+  /** Server bounds for the negotiated interval, ms. */
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** Close after this many consecutive intervals without any inbound byte (MPush: 3). */
+  readonly maxMissed: number;
+  /** Slack added to the idle limit for network jitter, ms. */
+  readonly graceMs: number;
+}
+
+export interface SessionConfig {
+  /** "memory", or a redis:// / rediss:// URL; "redis+cluster://h1:p1,h2:p2" for Redis Cluster. */
+  readonly store: string;
+  /** Sliding lifetime of a resumable session, ms (MPush: 1 day). */
+  readonly ttlMs: number;
+  /** Absolute cap from the first HANDSHAKE, however often it is resumed, ms. */
+  readonly maxLifetimeMs: number;
+  /** Deadline for one store operation, ms; past it the request fails with STORE_UNAVAILABLE. */
+  readonly storeTimeoutMs: number;
+  /** FAST_CONNECT timestamps further than this from server time are refused, ms. */
+  readonly replayWindowMs: number;
+  /** Key prefix inside the store. */
+  readonly namespace: string;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Largest body accepted, before and after inflating (default 64 KiB). */
+  readonly maxBodyBytes: number;
+  /** Outbound bodies larger than this are deflated; 0 disables. */
+  readonly compressThresholdBytes: number;
+  /** What an unknown command gets: an ERROR reply ("reply"), or the reply and a close ("close", MPush's behaviour). */
+  readonly unknownCommand: "reply" | "close";
+  /** A connection without a session after this long is closed, ms. */
+  readonly establishTimeoutMs: number;
+  /** Granularity of the idle sweep, ms. */
+  readonly sweepIntervalMs: number;
+  /** Inbound frames queued per connection before its socket is paused. */
+  readonly maxQueuedFrames: number;
+  /** Unsent outbound bytes per connection before reading from it is paused. */
+  readonly maxOutboundBytes: number;
+  /** How long close() waits for connections to flush before destroying them, ms. */
+  readonly shutdownGraceMs: number;
+  /** The server's Ed25519 identity key (PEM); created on first start when missing. */
+  readonly keyFile: string;
+  readonly heartbeat: HeartbeatConfig;
+  readonly session: SessionConfig;
+  readonly plugins: readonly PluginSpec[];
+  readonly logLevel: string;
+}
+
+export const CONFIG: unique symbol = Symbol("mpush.ServerConfig");
+
+export const BUILTIN_PLUGINS: readonly string[] = [
+  "mpush-ts/plugins/heartbeat",
+  "mpush-ts/plugins/handshake",
+  "mpush-ts/plugins/fast-connect",
+];
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  host: "0.0.0.0",
+  port: 3000,
+  maxBodyBytes: 64 * 1024,
+  compressThresholdBytes: 10 * 1024,
+  unknownCommand: "reply",
+  establishTimeoutMs: 30_000,
+  sweepIntervalMs: 1000,
+  maxQueuedFrames: 32,
+  maxOutboundBytes: 1024 * 1024,
+  shutdownGraceMs: 5000,
+  keyFile: ".mpush/server.key",
+  heartbeat: { minMs: 30_000, maxMs: 180_000, maxMissed: 3, graceMs: 1000 },
+  session: {
+    store: "memory",
+    ttlMs: 24 * 3600_000,
+    maxLifetimeMs: 7 * 24 * 3600_000,
+    storeTimeoutMs: 1000,
+    replayWindowMs: 120_000,
+    namespace: "mpush",
+  },
+  plugins: BUILTIN_PLUGINS,
+  logLevel: "info",
+};
+
+export type ConfigInput = {
+  readonly [K in keyof ServerConfig]?: ServerConfig[K] extends readonly unknown[]
+    ? ServerConfig[K]
+    : ServerConfig[K] extends object
+      ? Partial<ServerConfig[K]>
+      : ServerConfig[K];
+};

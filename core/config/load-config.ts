@@ -1,0 +1,181 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { ConfigError } from "../errors/boot-errors.js";
+import { type ConfigInput, DEFAULT_CONFIG, type PluginSpec, type ServerConfig } from "./config.js";
+
+type Parse = (raw: string) => unknown;
+const int: Parse = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
+const text: Parse = (raw) => raw;
+const list: Parse = (raw) =>
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Every environment variable the server reads, and the config path it sets. */
+export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
+  ["MPUSH_HOST", "host", text],
+  ["MPUSH_PORT", "port", int],
+  ["MPUSH_MAX_BODY_BYTES", "maxBodyBytes", int],
+  ["MPUSH_COMPRESS_THRESHOLD_BYTES", "compressThresholdBytes", int],
+  ["MPUSH_UNKNOWN_COMMAND", "unknownCommand", text],
+  ["MPUSH_ESTABLISH_TIMEOUT_MS", "establishTimeoutMs", int],
+  ["MPUSH_KEY_FILE", "keyFile", text],
+  ["MPUSH_HEARTBEAT_MIN_MS", "heartbeat.minMs", int],
+  ["MPUSH_HEARTBEAT_MAX_MS", "heartbeat.maxMs", int],
+  ["MPUSH_HEARTBEAT_MAX_MISSED", "heartbeat.maxMissed", int],
+  ["MPUSH_SESSION_STORE", "session.store", text],
+  ["MPUSH_SESSION_TTL_MS", "session.ttlMs", int],
+  ["MPUSH_SESSION_MAX_LIFETIME_MS", "session.maxLifetimeMs", int],
+  ["MPUSH_SESSION_STORE_TIMEOUT_MS", "session.storeTimeoutMs", int],
+  ["MPUSH_REPLAY_WINDOW_MS", "session.replayWindowMs", int],
+  ["MPUSH_PLUGINS", "plugins", list],
+  ["MPUSH_LOG_LEVEL", "logLevel", text],
+];
+
+export interface LoadConfigOptions {
+  /** Defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A JSON file; defaults to $MPUSH_CONFIG. */
+  readonly file?: string;
+  /** Applied last (tests, embedding). */
+  readonly overrides?: ConfigInput;
+  /** Base for relative paths that do not come from a file; defaults to cwd. */
+  readonly cwd?: string;
+}
+
+/** defaults < JSON file < environment < overrides, then validated as a whole. */
+export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
+  let config = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
+
+  const file = options.file ?? env.MPUSH_CONFIG;
+  if (file) {
+    const path = resolve(cwd, file);
+    const fromFile = readJson(path, problems);
+    if (fromFile) config = merge(config, withResolvedPaths(fromFile, dirname(path)), "", problems);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, path, parse] of ENVIRONMENT) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== "") setPath(fromEnv, path, parse(raw));
+  }
+  config = merge(config, withResolvedPaths(fromEnv, cwd), "", problems);
+  if (options.overrides) config = merge(config, withResolvedPaths({ ...options.overrides }, cwd), "", problems);
+
+  problems.push(...validate(config as unknown as ServerConfig));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as unknown as ServerConfig;
+}
+
+function readJson(path: string, problems: string[]): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    problems.push(`${path}: must hold a JSON object`);
+  } catch (cause) {
+    problems.push(`${path}: ${(cause as Error).message}`);
+  }
+  return undefined;
+}
+
+function withResolvedPaths(input: Record<string, unknown>, base: string): Record<string, unknown> {
+  const out = { ...input };
+  if (typeof out.keyFile === "string") out.keyFile = resolve(base, out.keyFile);
+  if (Array.isArray(out.plugins)) out.plugins = out.plugins.map((p) => resolvePlugin(p, base));
+  return out;
+}
+
+function resolvePlugin(spec: unknown, base: string): unknown {
+  const fix = (s: string) => (s.startsWith("./") || s.startsWith("../") || isAbsolute(s) ? resolve(base, s) : s);
+  if (typeof spec === "string") return fix(spec);
+  if (spec && typeof spec === "object" && typeof (spec as { use?: unknown }).use === "string") {
+    return { ...(spec as object), use: fix((spec as { use: string }).use) };
+  }
+  return spec;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let at = target;
+  for (const key of keys.slice(0, -1)) {
+    at[key] ??= {};
+    at = at[key] as Record<string, unknown>;
+  }
+  at[keys[keys.length - 1] as string] = value;
+}
+
+/** Overlays `over` on `base`; keys the defaults do not have are reported, so typos fail loudly. */
+function merge(base: Record<string, unknown>, over: Record<string, unknown>, prefix: string, problems: string[]) {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const name = prefix + key;
+    if (!(key in base)) {
+      problems.push(`${name}: unknown setting`);
+      continue;
+    }
+    const current = base[key];
+    const nested = current && typeof current === "object" && !Array.isArray(current);
+    if (nested && value && typeof value === "object" && !Array.isArray(value)) {
+      out[key] = merge(current as Record<string, unknown>, value as Record<string, unknown>, `${name}.`, problems);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function validate(c: ServerConfig): string[] {
+  const problems: string[] = [];
+  const integer = (name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    }
+  };
+  if (typeof c.host !== "string" || c.host === "") problems.push("host: expected a host name or address");
+  integer("port", c.port, 0, 65535);
+  integer("maxBodyBytes", c.maxBodyBytes, 1, 0xdeffffff);
+  integer("compressThresholdBytes", c.compressThresholdBytes, 0);
+  if (c.unknownCommand !== "reply" && c.unknownCommand !== "close") {
+    problems.push(`unknownCommand: expected "reply" or "close", got ${JSON.stringify(c.unknownCommand)}`);
+  }
+  integer("establishTimeoutMs", c.establishTimeoutMs, 1);
+  integer("sweepIntervalMs", c.sweepIntervalMs, 1, 60_000);
+  integer("maxQueuedFrames", c.maxQueuedFrames, 1);
+  integer("maxOutboundBytes", c.maxOutboundBytes, 1024);
+  integer("shutdownGraceMs", c.shutdownGraceMs, 0);
+  if (typeof c.keyFile !== "string" || c.keyFile === "") problems.push("keyFile: expected a file path");
+  integer("heartbeat.minMs", c.heartbeat.minMs, 1000);
+  integer("heartbeat.maxMs", c.heartbeat.maxMs, 1000);
+  if (c.heartbeat.minMs > c.heartbeat.maxMs) problems.push("heartbeat.minMs: must not exceed heartbeat.maxMs");
+  integer("heartbeat.maxMissed", c.heartbeat.maxMissed, 1, 100);
+  integer("heartbeat.graceMs", c.heartbeat.graceMs, 0);
+  const store = c.session.store;
+  if (typeof store !== "string" || !/^(memory|rediss?:\/\/.+|redis\+cluster:\/\/.+)$/.test(store)) {
+    problems.push(
+      `session.store: expected "memory", redis://host:port or redis+cluster://host:port,..., got ${JSON.stringify(store)}`,
+    );
+  }
+  integer("session.ttlMs", c.session.ttlMs, 1000);
+  integer("session.maxLifetimeMs", c.session.maxLifetimeMs, 1000);
+  if (c.session.ttlMs > c.session.maxLifetimeMs) problems.push("session.ttlMs: must not exceed session.maxLifetimeMs");
+  integer("session.storeTimeoutMs", c.session.storeTimeoutMs, 1);
+  integer("session.replayWindowMs", c.session.replayWindowMs, 1000);
+  if (typeof c.session.namespace !== "string" || !/^[A-Za-z0-9_.-]+$/.test(c.session.namespace)) {
+    problems.push("session.namespace: expected letters, digits, '_', '.' or '-'");
+  }
+  if (!Array.isArray(c.plugins)) problems.push("plugins: expected a list");
+  else
+    c.plugins.forEach((p: PluginSpec, i) => {
+      const ok =
+        typeof p === "string" ? p !== "" : p && typeof p === "object" && typeof p.use === "string" && p.use !== "";
+      if (!ok) problems.push(`plugins[${i}]: expected a specifier or { "use": specifier, "options": ... }`);
+    });
+  if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`logLevel: expected one of ${LOG_LEVELS.join(", ")}`);
+  return problems;
+}

@@ -1,0 +1,233 @@
+import type { TrafficKeys } from "../crypto/key-schedule.js";
+import { RecordCipher } from "../crypto/record-cipher.js";
+import { RecordError } from "../errors/frame-errors.js";
+import { FrameDecoder } from "../protocol/frame-decoder.js";
+import { encodeFrame, heartbeatFrame } from "../protocol/frame-encoder.js";
+import { FrameFlag, HEARTBEAT_PACKET, type Packet } from "../protocol/packet.js";
+import type { Clock } from "../runtime/clock.js";
+import type { SessionContext } from "../session/session-context.js";
+import type { ByteTransport, Connection } from "./connection.js";
+
+/** Where a connection's packets go, one at a time and in order. */
+export interface PacketSink {
+  /** A returned promise holds back this connection's next packet until it settles. */
+  dispatch(connection: ServerConnection, packet: Packet): void | Promise<void>;
+}
+
+/** What the server learns from its connections. */
+export interface ConnectionLifecycle {
+  established(connection: ServerConnection, session: SessionContext): void;
+  closed(connection: ServerConnection, reason: string): void;
+  /** A peer broke framing or sealing; the connection is being destroyed. */
+  violated(connection: ServerConnection, error: Error): void;
+}
+
+export interface ConnectionLimits {
+  readonly maxBodyBytes: number;
+  readonly maxQueuedFrames: number;
+  readonly maxOutboundBytes: number;
+}
+
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+/**
+ * The server side of one connection: frames in, record layer, a per-connection
+ * queue so packets are handled strictly in order, frames out. Everything a
+ * transport-specific class would repeat lives here, so a WebSocket transport
+ * only has to move bytes.
+ */
+export class ServerConnection implements Connection {
+  readonly openedAt: number;
+  lastReadAt: number;
+  session: SessionContext | undefined;
+  private readonly decoder: FrameDecoder;
+  private inbound: RecordCipher | undefined;
+  private outbound: RecordCipher | undefined;
+  private queue: Packet[] = [];
+  private busy = false;
+  private readPaused = false;
+  private awaitingDrain = false;
+  private state = OPEN;
+  private closeReason: string | undefined;
+  private seq = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly pipe: ByteTransport,
+    private readonly sink: PacketSink,
+    private readonly lifecycle: ConnectionLifecycle,
+    private readonly limits: ConnectionLimits,
+    private readonly clock: Clock,
+  ) {
+    this.openedAt = clock.now();
+    this.lastReadAt = this.openedAt;
+    this.decoder = new FrameDecoder(limits.maxBodyBytes);
+  }
+
+  get transport(): string {
+    return this.pipe.kind;
+  }
+
+  get remoteAddress(): string {
+    return this.pipe.remoteAddress;
+  }
+
+  get isOpen(): boolean {
+    return this.state === OPEN;
+  }
+
+  get encrypted(): boolean {
+    return this.outbound !== undefined;
+  }
+
+  /** Inbound bytes from the transport. */
+  receive(chunk: Buffer): void {
+    if (this.state !== OPEN) return;
+    this.lastReadAt = this.clock.now();
+    try {
+      this.decoder.push(chunk, this.onPacket);
+    } catch (error) {
+      this.abort(error as Error);
+    }
+  }
+
+  send(cmd: number, flags: number, seq: number, body: Uint8Array, onWritten?: (error?: Error | null) => void): void {
+    if (this.state === CLOSED) {
+      onWritten?.(new Error("connection is closed"));
+      return;
+    }
+    const frame = this.outbound ? this.outbound.seal(cmd, flags, seq, body) : encodeFrame(cmd, flags, seq, body);
+    this.pipe.write(frame, onWritten);
+  }
+
+  sendHeartbeat(): void {
+    if (this.state !== CLOSED) this.pipe.write(heartbeatFrame());
+  }
+
+  nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    return this.seq;
+  }
+
+  /**
+   * Switches both directions to the record layer. Called right after the
+   * reply that carries the key exchange was queued, so that reply goes out in
+   * clear and every later frame, both ways, is sealed.
+   */
+  installKeys(keys: TrafficKeys): void {
+    this.outbound = new RecordCipher(keys.serverToClient);
+    this.inbound = new RecordCipher(keys.clientToServer);
+  }
+
+  /** Called once the reply that established the session was written. */
+  establish(session: SessionContext): void {
+    this.session = session;
+    this.lifecycle.established(this, session);
+  }
+
+  close(reason: string): void {
+    if (this.state !== OPEN) return;
+    this.state = CLOSING;
+    this.closeReason = reason;
+    this.queue = [];
+    this.pipe.end();
+  }
+
+  /** The transport is gone. */
+  transportClosed(reason: string): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.queue = [];
+    this.lifecycle.closed(this, this.closeReason ?? reason);
+  }
+
+  /** Closes now, dropping anything unsent. */
+  destroy(reason: string): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSING;
+    this.closeReason ??= reason;
+    this.queue = [];
+    this.pipe.destroy();
+  }
+
+  private abort(error: Error): void {
+    if (this.state !== OPEN) return;
+    this.lifecycle.violated(this, error);
+    this.destroy(`${error.name}: ${error.message}`);
+  }
+
+  private readonly onPacket = (packet: Packet): void => {
+    if (this.busy) {
+      this.queue.push(packet);
+      this.updateFlow();
+      return;
+    }
+    this.run(packet);
+  };
+
+  private run(first: Packet): void {
+    let packet: Packet | undefined = first;
+    while (packet !== undefined && this.state === OPEN) {
+      let pending: void | Promise<void>;
+      try {
+        pending = this.process(packet);
+      } catch (error) {
+        this.abort(error as Error);
+        return;
+      }
+      if (pending !== undefined) {
+        this.busy = true;
+        pending.then(this.afterAsync, (error: unknown) => this.abort(error as Error));
+        return;
+      }
+      packet = this.queue.shift();
+    }
+    this.updateFlow();
+  }
+
+  private readonly afterAsync = (): void => {
+    this.busy = false;
+    const next = this.queue.shift();
+    if (next !== undefined) this.run(next);
+    else this.updateFlow();
+  };
+
+  private process(packet: Packet): void | Promise<void> {
+    if (packet === HEARTBEAT_PACKET) return this.sink.dispatch(this, packet);
+    if (this.inbound !== undefined) {
+      const body = this.inbound.open(packet);
+      return this.sink.dispatch(this, {
+        cmd: packet.cmd,
+        flags: packet.flags & ~FrameFlag.ENCRYPTED,
+        seq: packet.seq,
+        body,
+      });
+    }
+    if ((packet.flags & FrameFlag.ENCRYPTED) !== 0)
+      throw new RecordError("sealed frame before any keys were established");
+    return this.sink.dispatch(this, packet);
+  }
+
+  /** Pauses reading while this connection has too much queued either way; resumes once it has not. */
+  private updateFlow(): void {
+    if (this.state !== OPEN) return;
+    const outboundFull = this.pipe.bufferedBytes > this.limits.maxOutboundBytes;
+    if (outboundFull && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.pipe.onceDrained(() => {
+        this.awaitingDrain = false;
+        this.updateFlow();
+      });
+    }
+    const congested = outboundFull || this.queue.length >= this.limits.maxQueuedFrames;
+    if (congested && !this.readPaused) {
+      this.readPaused = true;
+      this.pipe.pause();
+    } else if (!congested && this.readPaused) {
+      this.readPaused = false;
+      this.pipe.resume();
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { Socket } from "node:net";
+import type { ByteTransport } from "./connection.js";
+
+export interface TransportEvents {
+  onData(chunk: Buffer): void;
+  onClose(reason: string): void;
+}
+
+/** node:net socket as a ByteTransport; nothing protocol-specific lives here. */
+export class TcpTransport implements ByteTransport {
+  readonly kind = "tcp";
+  readonly remoteAddress: string;
+
+  constructor(private readonly socket: Socket) {
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+  }
+
+  attach(events: TransportEvents): void {
+    let error: Error | undefined;
+    this.socket.on("data", (chunk: Buffer) => events.onData(chunk));
+    this.socket.on("error", (e) => {
+      error = e;
+    });
+    this.socket.on("close", () => events.onClose(error ? `socket error: ${error.message}` : "peer closed"));
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  write(data: Buffer, onWritten?: (error?: Error | null) => void): void {
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      onWritten?.(new Error("socket is closed"));
+      return;
+    }
+    this.socket.write(data, onWritten);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  onceDrained(callback: () => void): void {
+    this.socket.once("drain", callback);
+  }
+
+  end(): void {
+    // Flush what is queued, then release the descriptor without waiting for the peer's FIN.
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

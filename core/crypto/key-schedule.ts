@@ -1,0 +1,105 @@
+import { deriveSecret, HASH_LENGTH, hkdfExpandLabel, hkdfExtract, hmacSha256, sha256, ZEROS } from "./hkdf.js";
+
+/**
+ * The key schedule, shaped after TLS 1.3 (RFC 8446 section 7.1) with one
+ * cipher suite: X25519, Ed25519, HKDF-SHA256, AES-128-GCM. docs/protocol.md
+ * gives every step with test vectors; this file is the reference.
+ *
+ * Full handshake (TLS 1.3 (EC)DHE without PSK):
+ *   shared     = X25519(client_share, server_share)
+ *   TH         = SHA-256(HandshakeRequest body || server_hello)
+ *   hs         = HKDF-Extract(0^32, shared)
+ *   c_traffic  = Derive-Secret(hs, "c ap traffic", TH)
+ *   s_traffic  = Derive-Secret(hs, "s ap traffic", TH)
+ *   session    = Derive-Secret(hs, "res master", TH)
+ *
+ * Resumption (TLS 1.3 psk_ke with a binder):
+ *   early      = HKDF-Extract(0^32, session)
+ *   binder_key = Derive-Secret(early, "res binder", SHA-256(""))
+ *   binder     = HMAC-SHA256(binder_key, SHA-256(hello))
+ *   TH         = SHA-256(hello || server_hello)
+ *   c_traffic  = Derive-Secret(early, "c ap traffic", TH)
+ *   s_traffic  = Derive-Secret(early, "s ap traffic", TH)
+ *   session'   = Derive-Secret(early, "res master", TH)      (the rotated session's secret)
+ *   finished   = Derive-Secret(early, "s finished", TH)
+ *
+ * Traffic keys, per direction (TLS 1.3 section 7.3):
+ *   key = HKDF-Expand-Label(traffic, "key", "", 16)
+ *   iv  = HKDF-Expand-Label(traffic, "iv", "", 12)
+ */
+export const AEAD = "aes-128-gcm";
+export const KEY_LENGTH = 16;
+export const IV_LENGTH = 12;
+export const TAG_LENGTH = 16;
+export const NONCE_LENGTH = 32;
+export const SECRET_LENGTH = HASH_LENGTH;
+export const SIGNATURE_CONTEXT = Buffer.from("mpush/v1 handshake\0", "ascii");
+
+const EMPTY = Buffer.alloc(0);
+const EMPTY_HASH = sha256(EMPTY);
+
+export interface DirectionKeys {
+  readonly key: Buffer;
+  readonly iv: Buffer;
+}
+
+export interface TrafficKeys {
+  readonly clientToServer: DirectionKeys;
+  readonly serverToClient: DirectionKeys;
+}
+
+export interface EstablishedSecrets {
+  readonly traffic: TrafficKeys;
+  /** The resumption secret of the session this connection now holds. */
+  readonly sessionSecret: Buffer;
+}
+
+export function transcriptHash(first: Uint8Array, second: Uint8Array): Buffer {
+  return sha256(first, second);
+}
+
+export function directionKeys(trafficSecret: Uint8Array): DirectionKeys {
+  return {
+    key: hkdfExpandLabel(trafficSecret, "key", EMPTY, KEY_LENGTH),
+    iv: hkdfExpandLabel(trafficSecret, "iv", EMPTY, IV_LENGTH),
+  };
+}
+
+function established(secret: Uint8Array, th: Uint8Array): EstablishedSecrets {
+  return {
+    traffic: {
+      clientToServer: directionKeys(deriveSecret(secret, "c ap traffic", th)),
+      serverToClient: directionKeys(deriveSecret(secret, "s ap traffic", th)),
+    },
+    sessionSecret: deriveSecret(secret, "res master", th),
+  };
+}
+
+export function handshakeSecrets(shared: Uint8Array, th: Uint8Array): EstablishedSecrets {
+  return established(hkdfExtract(ZEROS, shared), th);
+}
+
+export function signatureInput(th: Uint8Array): Buffer {
+  return Buffer.concat([SIGNATURE_CONTEXT, th]);
+}
+
+/** Everything derived from one session secret for one resume attempt. */
+export class ResumeSchedule {
+  private readonly early: Buffer;
+
+  constructor(sessionSecret: Uint8Array) {
+    this.early = hkdfExtract(ZEROS, sessionSecret);
+  }
+
+  binder(hello: Uint8Array): Buffer {
+    return hmacSha256(deriveSecret(this.early, "res binder", EMPTY_HASH), sha256(hello));
+  }
+
+  finished(th: Uint8Array): Buffer {
+    return deriveSecret(this.early, "s finished", th);
+  }
+
+  established(th: Uint8Array): EstablishedSecrets {
+    return established(this.early, th);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Connection } from "../connection/connection.js";
+import type { MessageCodec } from "../protocol/message-codec.js";
+import type { Reply } from "./reply.js";
+
+/** Who may send a command: "session" (default) needs an established session; "public" is accepted before one. */
+export type Access = "public" | "session";
+
+export interface HandlesOptions<Request> {
+  /** Decodes the request body. Omitted: the handler receives the raw body (a Buffer). */
+  readonly request?: MessageCodec<Request>;
+  readonly access?: Access;
+}
+
+/** What a handler knows about the request besides its body. */
+export interface HandlerContext {
+  readonly connection: Connection;
+  readonly cmd: number;
+  readonly seq: number;
+  /** Header flags, with ENCRYPTED and COMPRESSED already dealt with. */
+  readonly flags: number;
+  /** The body as received (opened and inflated), for handlers that hash or sign exact bytes. */
+  readonly body: Buffer;
+}
+
+/**
+ * A command handler returns what to send back (or nothing) and throws a
+ * ProtocolError to answer ERROR. It never writes to the connection itself.
+ */
+export interface CommandHandler<Request = unknown> {
+  handle(request: Request, context: HandlerContext): Reply | undefined | Promise<Reply | undefined>;
+}
+
+/** Multi-registration token: `container.register(HANDLERS, { useClass: MyHandler })`. */
+export const HANDLERS: unique symbol = Symbol("mpush.CommandHandler");

@@ -1,0 +1,126 @@
+import type { ServerConfig } from "../config/config.js";
+import type { PacketSink, ServerConnection } from "../connection/server-connection.js";
+import { ProtocolError } from "../errors/protocol-error.js";
+import type { Logger } from "../log/logger.js";
+import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
+import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
+import type { HandlerContext } from "./command-handler.js";
+import type { HandlerEntry, HandlerRegistry } from "./handler-registry.js";
+import type { Reply } from "./reply.js";
+
+/**
+ * Packet -> handler -> reply, for every connection of one server.
+ *
+ * Outcomes, each with the request's seq:
+ *   no handler                 ERROR(UNSUPPORTED_CMD), then close if unknownCommand = "close"
+ *   session needed, none yet   ERROR(SESSION_REQUIRED)
+ *   body does not decode       ERROR(MALFORMED_BODY)
+ *   handler throws ProtocolError   ERROR(its code, its reason)
+ *   handler throws anything else   ERROR(DISPATCH_ERROR), logged with connection id and command
+ * The connection stays open in every case unless said otherwise.
+ */
+export class Dispatcher implements PacketSink {
+  constructor(
+    private readonly registry: HandlerRegistry,
+    private readonly config: Pick<ServerConfig, "maxBodyBytes" | "compressThresholdBytes" | "unknownCommand">,
+    private readonly log: Logger,
+  ) {}
+
+  dispatch(connection: ServerConnection, packet: Packet): void | Promise<void> {
+    const entry = this.registry.get(packet.cmd);
+    if (entry === undefined) return this.unknownCommand(connection, packet);
+    if (entry.access === "session" && connection.session === undefined) {
+      return this.fail(
+        connection,
+        packet,
+        ErrorCode.SESSION_REQUIRED,
+        "this command needs a session: HANDSHAKE or FAST_CONNECT first",
+      );
+    }
+    let request: unknown;
+    let flags = packet.flags;
+    let body = packet.body;
+    try {
+      if ((flags & FrameFlag.COMPRESSED) !== 0) {
+        body = inflateBody(body, this.config.maxBodyBytes);
+        flags &= ~FrameFlag.COMPRESSED;
+      }
+      request = entry.request ? entry.request.decode(body) : body;
+    } catch (error) {
+      const reason = error instanceof InflateError ? error.message : "body is not a valid message for this command";
+      return this.fail(connection, packet, ErrorCode.MALFORMED_BODY, reason);
+    }
+    const context: HandlerContext = { connection, cmd: packet.cmd, seq: packet.seq, flags, body };
+    let result: ReturnType<HandlerEntry["handler"]["handle"]>;
+    try {
+      result = entry.handler.handle(request, context);
+    } catch (error) {
+      return this.handlerFailed(connection, packet, entry, error);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (reply) => this.send(connection, packet, reply),
+        (error: unknown) => this.handlerFailed(connection, packet, entry, error),
+      );
+    }
+    return this.send(connection, packet, result);
+  }
+
+  private send(connection: ServerConnection, packet: Packet, reply: Reply | undefined): void | Promise<void> {
+    if (reply === undefined) return;
+    switch (reply.kind) {
+      case "heartbeat":
+        connection.sendHeartbeat();
+        return;
+      case "ok":
+        connection.send(Command.OK, 0, packet.seq, encodeMessage(OkReply, { command: packet.cmd, data: reply.data }));
+        return;
+      case "message": {
+        let { body } = reply;
+        let flags = reply.flags ?? 0;
+        const threshold = this.config.compressThresholdBytes;
+        if (threshold > 0 && body.length > threshold && reply.establish === undefined) {
+          body = deflateBody(body);
+          flags |= FrameFlag.COMPRESSED;
+        }
+        const cmd = reply.cmd ?? packet.cmd;
+        const establish = reply.establish;
+        if (establish === undefined) {
+          connection.send(cmd, flags, packet.seq, body);
+          return;
+        }
+        return new Promise<void>((resolve) => {
+          connection.send(cmd, flags, packet.seq, body, (error) => {
+            // The session is restored only once its reply was written.
+            if (!error && connection.isOpen) connection.establish(establish.session);
+            resolve();
+          });
+          connection.installKeys(establish.secrets.traffic);
+        });
+      }
+    }
+  }
+
+  private unknownCommand(connection: ServerConnection, packet: Packet): void {
+    const close = this.config.unknownCommand === "close";
+    this.fail(connection, packet, ErrorCode.UNSUPPORTED_CMD, `unsupported command ${packet.cmd}`, close);
+  }
+
+  private handlerFailed(connection: ServerConnection, packet: Packet, entry: HandlerEntry, error: unknown): void {
+    if (error instanceof ProtocolError) {
+      this.fail(connection, packet, error.code, error.message, error.close);
+      return;
+    }
+    this.log.error(
+      { err: error, connection: connection.id, cmd: packet.cmd, handler: entry.name },
+      "command handler failed",
+    );
+    this.fail(connection, packet, ErrorCode.DISPATCH_ERROR, "internal error while handling the command");
+  }
+
+  private fail(connection: ServerConnection, packet: Packet, code: number, reason: string, close = false): void {
+    const body = encodeMessage(ErrorReply, { command: packet.cmd, code, reason });
+    connection.send(Command.ERROR, 0, packet.seq, body);
+    if (close) connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Faults found while the server boots: bad configuration, a plugin that cannot
+ * be loaded, a handler table that does not add up. The server refuses to start.
+ * `code` is stable and documented (README, "Boot errors").
+ */
+export class BootError extends Error {
+  override readonly name: string = "BootError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options);
+  }
+}
+
+export class ConfigError extends BootError {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super("MPUSH_ERR_CONFIG", `invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+export class PluginLoadError extends BootError {
+  override readonly name = "PluginLoadError";
+  constructor(specifier: string, reason: string, cause?: unknown) {
+    super("MPUSH_ERR_PLUGIN_LOAD", `cannot load plugin "${specifier}": ${reason}`, { cause });
+  }
+}
+
+export class PluginDependencyError extends BootError {
+  override readonly name = "PluginDependencyError";
+  constructor(plugin: string, missing: string) {
+    super("MPUSH_ERR_PLUGIN_DEPENDENCY", `plugin "${plugin}" depends on "${missing}", which is not loaded before it`);
+  }
+}
+
+export class HandlerRegistrationError extends BootError {
+  override readonly name = "HandlerRegistrationError";
+}

@@ -1,0 +1,36 @@
+import "reflect-metadata";
+import { loadConfig } from "./config/load-config.js";
+import { BootError } from "./errors/boot-errors.js";
+import { createLogger } from "./log/logger.js";
+import { MPushServer } from "./server/server.js";
+
+/** `npm start`: embedded defaults, then $MPUSH_CONFIG, then MPUSH_* variables. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const server = await MPushServer.create({ config, logger: log });
+  await server.listen();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof BootError ? error.message : ((error as Error)?.stack ?? String(error));
+  process.stderr.write(`mpush: failed to start: ${message}\n`);
+  if (error instanceof Error && error.cause)
+    process.stderr.write(`  caused by: ${(error.cause as Error).message ?? error.cause}\n`);
+  process.exit(1);
+});

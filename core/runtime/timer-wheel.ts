@@ -1,0 +1,75 @@
+/**
+ * One timer for every connection of a server: a hashed wheel of `slots`
+ * buckets, each `tickMs` wide. A timer sits in the bucket of its due tick; a
+ * tick visits one bucket, so the cost per tick is the timers due (plus those a
+ * whole revolution away), not the number of connections.
+ */
+export class WheelTimer {
+  /** @internal */ dueTick = 0;
+  /** @internal */ bucket: Set<WheelTimer> | undefined;
+
+  /** `fire` returns the next due time (ms) to stay scheduled, or undefined to stop. */
+  constructor(readonly fire: (now: number) => number | undefined) {}
+}
+
+export class TimerWheel {
+  private readonly buckets: Set<WheelTimer>[];
+  private currentTick: number;
+  private interval: NodeJS.Timeout | undefined;
+  private size = 0;
+
+  constructor(
+    private readonly tickMs: number,
+    private readonly now: () => number,
+    slots = 1024,
+  ) {
+    this.buckets = Array.from({ length: slots }, () => new Set<WheelTimer>());
+    this.currentTick = Math.floor(now() / tickMs);
+  }
+
+  get scheduled(): number {
+    return this.size;
+  }
+
+  start(): void {
+    if (this.interval) return;
+    this.currentTick = Math.floor(this.now() / this.tickMs);
+    this.interval = setInterval(() => this.advance(this.now()), this.tickMs);
+    this.interval.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.interval);
+    this.interval = undefined;
+  }
+
+  schedule(timer: WheelTimer, dueAt: number): void {
+    this.cancel(timer);
+    // Never in the tick being processed: a timer due "now" fires on the next tick.
+    timer.dueTick = Math.max(Math.ceil(dueAt / this.tickMs), this.currentTick + 1);
+    const bucket = this.buckets[timer.dueTick % this.buckets.length] as Set<WheelTimer>;
+    bucket.add(timer);
+    timer.bucket = bucket;
+    this.size++;
+  }
+
+  cancel(timer: WheelTimer): void {
+    if (timer.bucket?.delete(timer)) this.size--;
+    timer.bucket = undefined;
+  }
+
+  /** Processes every tick up to `now`; exposed for tests that drive time by hand. */
+  advance(now: number): void {
+    const target = Math.floor(now / this.tickMs);
+    while (this.currentTick < target) {
+      const tick = ++this.currentTick;
+      const bucket = this.buckets[tick % this.buckets.length] as Set<WheelTimer>;
+      for (const timer of bucket) {
+        if (timer.dueTick > tick) continue;
+        this.cancel(timer);
+        const next = timer.fire(now);
+        if (next !== undefined) this.schedule(timer, next);
+      }
+    }
+  }
+}

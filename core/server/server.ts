@@ -1,0 +1,234 @@
+import "reflect-metadata";
+import { createServer, type Server, type Socket } from "node:net";
+import type { Keyv } from "keyv";
+import { type DependencyContainer, container as rootContainer } from "tsyringe";
+import { CONFIG, type ServerConfig } from "../config/config.js";
+import { ConnectionRegistry } from "../connection/connection-registry.js";
+import { type ConnectionLifecycle, ServerConnection } from "../connection/server-connection.js";
+import { TcpTransport } from "../connection/tcp-transport.js";
+import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
+import { Dispatcher } from "../dispatch/dispatcher.js";
+import { HandlerRegistry } from "../dispatch/handler-registry.js";
+import { createLogger, LOGGER, type Logger } from "../log/logger.js";
+import { Hooks } from "../plugin/hooks.js";
+import type { Plugin } from "../plugin/plugin.js";
+import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
+import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
+import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
+import { createKeyv, KEYV } from "../session/keyv-factory.js";
+import type { SessionContext } from "../session/session-context.js";
+import { KeyvSessionStore, SESSION_STORE } from "../session/session-store.js";
+
+export interface ServerOptions {
+  readonly config: ServerConfig;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Plugin objects loaded after those named in config.plugins (embedding, tests). */
+  readonly plugins?: readonly { plugin: Plugin; options?: unknown }[];
+  /** The container this server's child container descends from; tsyringe's root by default. */
+  readonly parent?: DependencyContainer;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The composition root: one child container per server, the plugins, the
+ * handler table, the TCP listener, the sweep, and an orderly shutdown. Two
+ * servers in one process share nothing.
+ */
+export class MPushServer implements ConnectionLifecycle {
+  readonly connections = new ConnectionRegistry();
+  private readonly wheel: TimerWheel;
+  private readonly deadlines = new WeakMap<ServerConnection, WheelTimer>();
+  private dispatcher!: Dispatcher;
+  private net: Server | undefined;
+  private listening: ListenAddress | undefined;
+  private closing: Promise<void> | undefined;
+  private nextId = 0;
+  private readonly releases: (() => Promise<void> | void)[] = [];
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly container: DependencyContainer,
+    readonly log: Logger,
+    readonly hooks: Hooks,
+    private readonly clock: Clock,
+  ) {
+    this.wheel = new TimerWheel(config.sweepIntervalMs, () => clock.now());
+  }
+
+  static async create(options: ServerOptions): Promise<MPushServer> {
+    const { config } = options;
+    const log = options.logger ?? createLogger(config.logLevel);
+    const clock = options.clock ?? systemClock;
+    const container = (options.parent ?? rootContainer).createChildContainer();
+    const server = new MPushServer(config, container, log, new Hooks(), clock);
+    container.registerInstance(CONFIG, config);
+    container.registerInstance(LOGGER, log);
+    container.registerInstance(CLOCK, clock);
+    container.registerInstance(Hooks, server.hooks);
+    container.registerInstance(ConnectionRegistry, server.connections);
+    container.registerInstance(TimerWheel, server.wheel);
+
+    const loaded: LoadedPlugin[] = [
+      ...(await loadPlugins(config.plugins)),
+      ...(options.plugins ?? []).map(({ plugin, options }) => ({ plugin, options, specifier: plugin.name })),
+    ];
+    checkOrder(loaded.map((l) => l.plugin));
+    for (const { plugin, options: pluginOptions } of loaded) {
+      await plugin.register(container, { config, options: pluginOptions, log: log.child({ plugin: plugin.name }) });
+      log.debug({ plugin: plugin.name, version: plugin.version }, "plugin registered");
+    }
+    await server.registerDefaults();
+    const registry = HandlerRegistry.fromContainer(container);
+    server.dispatcher = new Dispatcher(registry, config, log);
+    log.info({ plugins: loaded.map((l) => l.plugin.name), commands: registry.commands() }, "plugins loaded");
+    return server;
+  }
+
+  get address(): ListenAddress | undefined {
+    return this.listening;
+  }
+
+  async listen(): Promise<ListenAddress> {
+    if (this.listening) return this.listening;
+    const net = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.net = net;
+    await new Promise<void>((resolve, reject) => {
+      net.once("error", reject);
+      net.listen(this.config.port, this.config.host, () => {
+        net.off("error", reject);
+        resolve();
+      });
+    });
+    net.on("error", (error) => this.log.error({ err: error }, "listener error"));
+    const bound = net.address();
+    if (bound === null || typeof bound === "string") throw new Error("listener has no TCP address");
+    this.listening = { host: this.config.host, port: bound.port };
+    this.wheel.start();
+    for (const hook of this.hooks.get("onListen")) await hook(this.listening);
+    this.log.info(
+      { host: this.listening.host, port: this.listening.port },
+      `listening on tcp://${this.listening.host}:${this.listening.port}`,
+    );
+    return this.listening;
+  }
+
+  /** Stops accepting, closes every connection (flushing what is queued), then releases plugins. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  established(connection: ServerConnection, session: SessionContext): void {
+    this.cancelDeadline(connection);
+    for (const hook of this.hooks.get("onSessionEstablished")) hook(connection, session);
+  }
+
+  closed(connection: ServerConnection, reason: string): void {
+    this.cancelDeadline(connection);
+    this.connections.remove(connection);
+    for (const hook of this.hooks.get("onConnectionClose")) hook(connection, reason);
+    this.log.debug({ connection: connection.id, reason }, "connection closed");
+  }
+
+  violated(connection: ServerConnection, error: Error): void {
+    this.log.info(
+      { connection: connection.id, remote: connection.remoteAddress, reason: error.message },
+      "protocol violation; closing",
+    );
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const transport = new TcpTransport(socket);
+    const connection = new ServerConnection(
+      (++this.nextId).toString(36),
+      transport,
+      this.dispatcher,
+      this,
+      this.config,
+      this.clock,
+    );
+    transport.attach({
+      onData: (chunk) => connection.receive(chunk),
+      onClose: (reason) => connection.transportClosed(reason),
+    });
+    this.connections.add(connection);
+    const deadline = new WheelTimer(() => {
+      this.deadlines.delete(connection);
+      if (connection.isOpen && connection.session === undefined) connection.close("no session established in time");
+      return undefined;
+    });
+    this.deadlines.set(connection, deadline);
+    this.wheel.schedule(deadline, connection.openedAt + this.config.establishTimeoutMs);
+    for (const hook of this.hooks.get("onConnection")) hook(connection);
+  }
+
+  private cancelDeadline(connection: ServerConnection): void {
+    const deadline = this.deadlines.get(connection);
+    if (deadline === undefined) return;
+    this.wheel.cancel(deadline);
+    this.deadlines.delete(connection);
+  }
+
+  /** Core services a plugin did not provide itself. */
+  private async registerDefaults(): Promise<void> {
+    const { container, config, log } = this;
+    if (!container.isRegistered(IDENTITY_KEY, true)) {
+      const { key, created } = await IdentityKey.loadOrCreate(config.keyFile);
+      container.registerInstance(IDENTITY_KEY, key);
+      log.info(
+        { keyFile: config.keyFile, fingerprint: key.fingerprint, created },
+        created ? "created server identity key" : "loaded server identity key",
+      );
+    }
+    if (!container.isRegistered(KEYV, true)) {
+      const keyv = createKeyv(config.session);
+      let lastReport = 0;
+      keyv.on("error", (error: unknown) => {
+        const now = Date.now();
+        if (now - lastReport < 5000) return;
+        lastReport = now;
+        log.warn({ err: error, store: redactUrl(config.session.store) }, "session store error");
+      });
+      container.registerInstance(KEYV, keyv);
+      this.releases.push(() => disconnect(keyv));
+    }
+    if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
+  }
+
+  private async shutdown(): Promise<void> {
+    const net = this.net;
+    const stopped = net ? new Promise<void>((resolve) => net.close(() => resolve())) : Promise.resolve();
+    for (const connection of this.connections.values()) connection.close("server shutting down");
+    const deadline = Date.now() + this.config.shutdownGraceMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const connection of this.connections.values())
+      (connection as ServerConnection).destroy("shutdown grace period over");
+    await stopped;
+    this.wheel.stop();
+    for (const hook of [...this.hooks.get("onClose")].reverse()) await hook();
+    for (const release of this.releases.reverse()) await release();
+    await this.container.dispose();
+    this.log.info("server closed");
+  }
+}
+
+async function disconnect(keyv: Keyv): Promise<void> {
+  try {
+    await keyv.disconnect();
+  } catch {
+    // Already gone: nothing left to release.
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
+}

@@ -1,0 +1,47 @@
+import KeyvRedis from "@keyv/redis";
+import { Keyv } from "keyv";
+import type { SessionConfig } from "../config/config.js";
+
+/**
+ * The Keyv instance sessions live in. A plugin may register its own under this
+ * token (any Keyv store adapter); otherwise the server builds one from
+ * `session.store`.
+ */
+export const KEYV: unique symbol = Symbol("mpush.Keyv");
+
+/**
+ * "memory"                      -> Keyv's in-process Map (one node only)
+ * "redis://host:port[/db]"      -> one Redis (also rediss:// for TLS)
+ * "redis+cluster://h1:p1,h2:p2" -> Redis Cluster; the nodes are seeds, one is enough
+ *
+ * Redis errors must surface (throwOnErrors) so a dead store reads as
+ * STORE_UNAVAILABLE, never as a missing session; the offline queue is off so a
+ * request fails fast instead of waiting for a reconnect.
+ */
+export function createKeyv(config: SessionConfig): Keyv {
+  const { store, namespace, storeTimeoutMs } = config;
+  if (store === "memory") return new Keyv({ namespace });
+  const adapterOptions = {
+    throwOnErrors: true,
+    throwOnConnectError: true,
+    connectionTimeout: storeTimeoutMs,
+    namespace,
+  };
+  const socket = {
+    connectTimeout: storeTimeoutMs,
+    reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+  };
+  const adapter = store.startsWith("redis+cluster://")
+    ? new KeyvRedis(
+        {
+          rootNodes: store
+            .slice("redis+cluster://".length)
+            .split(",")
+            .map((node) => ({ url: `redis://${node.trim()}` })),
+          defaults: { socket, disableOfflineQueue: true },
+        },
+        adapterOptions,
+      )
+    : new KeyvRedis({ url: store, socket, disableOfflineQueue: true }, adapterOptions);
+  return new Keyv({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
+}

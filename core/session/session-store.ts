@@ -1,0 +1,167 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import KeyvRedis from "@keyv/redis";
+import type { Keyv } from "keyv";
+import { inject, injectable } from "tsyringe";
+import { CONFIG, type ServerConfig } from "../config/config.js";
+import { hmacSha256 } from "../crypto/hkdf.js";
+import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
+import { encodeMessage, SessionRecord } from "../protocol/index.js";
+import { CLOCK, type Clock } from "../runtime/clock.js";
+import { KEYV } from "./keyv-factory.js";
+import { StoreUnavailableError } from "./store-errors.js";
+
+export type StoredSession = SessionRecord;
+
+export interface SessionAllocation {
+  readonly id: string;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Resumable sessions, shared by every node that points at the same store.
+ * Every operation is bounded by `session.storeTimeoutMs` and fails with
+ * StoreUnavailableError, never with a silent miss.
+ */
+export interface SessionStore {
+  /**
+   * A fresh id (at least 128 random bits) and the expiry a session of this
+   * chain gets if saved now: min(now + ttl, createdAt + max lifetime).
+   * Undefined when the chain's lifetime is over. Touches no storage.
+   */
+  allocate(createdAtMs: number): SessionAllocation | undefined;
+  save(id: string, record: StoredSession): Promise<void>;
+  get(id: string): Promise<StoredSession | undefined>;
+  delete(id: string): Promise<void>;
+  /** True the first time a nonce is claimed within `ttlMs`, false for a repeat. */
+  claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean>;
+}
+
+export const SESSION_STORE: unique symbol = Symbol("mpush.SessionStore");
+
+/** 18 random bytes: 144 bits, 24 base64url characters. */
+const SESSION_ID_BYTES = 18;
+const RECORD_AEAD = "aes-256-gcm";
+const RECORD_NONCE = 12;
+const RECORD_TAG = 16;
+
+/**
+ * Keyv-backed store. At rest:
+ *   key   = "s:" + base64url(HMAC(index_key, "session" || id))   (ids never appear in the store)
+ *   value = base64(nonce || AES-256-GCM(record_key, nonce, SessionRecord, aad = key))
+ * Both keys come from the server identity key, so a dump of the store yields
+ * no id, no device and no secret.
+ */
+@injectable()
+export class KeyvSessionStore implements SessionStore {
+  /** Nonces being claimed right now in this process; closes the get/set race for non-Redis stores. */
+  private readonly claiming = new Set<string>();
+
+  constructor(
+    @inject(KEYV) private readonly keyv: Keyv,
+    @inject(IDENTITY_KEY) private readonly identity: IdentityKey,
+    @inject(CONFIG) private readonly config: ServerConfig,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  allocate(createdAtMs: number): SessionAllocation | undefined {
+    const now = this.clock.now();
+    const { ttlMs, maxLifetimeMs } = this.config.session;
+    const expiresAtMs = Math.min(now + ttlMs, createdAtMs + maxLifetimeMs);
+    if (expiresAtMs <= now) return undefined;
+    return { id: randomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
+  }
+
+  async save(id: string, record: StoredSession): Promise<void> {
+    const ttl = record.expiresAtMs - this.clock.now();
+    if (ttl <= 0) return;
+    const key = this.sessionKey(id);
+    await this.bounded("store session", this.keyv.set(key, this.seal(key, encodeMessage(SessionRecord, record)), ttl));
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const key = this.sessionKey(id);
+    const sealed = await this.bounded("read session", this.keyv.get<string>(key));
+    if (typeof sealed !== "string") return undefined;
+    const record = this.open(key, sealed);
+    if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
+    return record;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.bounded("delete session", this.keyv.delete(this.sessionKey(id)));
+  }
+
+  async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
+    const key = `n:${hmacSha256(this.identity.indexKey, Buffer.from("nonce"), nonce).toString("base64url")}`;
+    const atomic = await this.bounded("claim nonce", this.claimAtomically(key, ttlMs));
+    if (atomic !== undefined) return atomic;
+    if (this.claiming.has(key)) return false;
+    this.claiming.add(key);
+    try {
+      if ((await this.bounded("read nonce", this.keyv.get(key))) !== undefined) return false;
+      await this.bounded("store nonce", this.keyv.set(key, 1, ttlMs));
+      return true;
+    } finally {
+      this.claiming.delete(key);
+    }
+  }
+
+  /** SET NX on Redis, so two nodes can never both claim a nonce; undefined for other stores. */
+  private async claimAtomically(key: string, ttlMs: number): Promise<boolean | undefined> {
+    const store: unknown = this.keyv.store;
+    if (!(store instanceof KeyvRedis)) return undefined;
+    const client = (await store.getClient()) as unknown as {
+      set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
+    };
+    const reply = await client.set(`${this.config.session.namespace}::${key}`, "1", { NX: true, PX: ttlMs });
+    return reply === "OK";
+  }
+
+  private sessionKey(id: string): string {
+    return `s:${hmacSha256(this.identity.indexKey, Buffer.from("session"), Buffer.from(id)).toString("base64url")}`;
+  }
+
+  private seal(key: string, record: Buffer): string {
+    const nonce = randomBytes(RECORD_NONCE);
+    const cipher = createCipheriv(RECORD_AEAD, this.identity.recordKey, nonce);
+    cipher.setAAD(Buffer.from(key));
+    const body = Buffer.concat([nonce, cipher.update(record), cipher.final(), cipher.getAuthTag()]);
+    return body.toString("base64");
+  }
+
+  /** A record that does not open (other key, tampering) reads as no session. */
+  private open(key: string, sealed: string): SessionRecord | undefined {
+    const bytes = Buffer.from(sealed, "base64");
+    if (bytes.length < RECORD_NONCE + RECORD_TAG) return undefined;
+    try {
+      const decipher = createDecipheriv(RECORD_AEAD, this.identity.recordKey, bytes.subarray(0, RECORD_NONCE));
+      decipher.setAAD(Buffer.from(key));
+      decipher.setAuthTag(bytes.subarray(bytes.length - RECORD_TAG));
+      const plain = Buffer.concat([
+        decipher.update(bytes.subarray(RECORD_NONCE, bytes.length - RECORD_TAG)),
+        decipher.final(),
+      ]);
+      return SessionRecord.decode(plain);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async bounded<T>(what: string, operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`)),
+        this.config.session.storeTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } catch (cause) {
+      if (cause instanceof StoreUnavailableError) throw cause;
+      throw new StoreUnavailableError(`${what} failed`, { cause });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
