@@ -1,0 +1,145 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { HASH_LENGTH } from "../../core/crypto/hkdf.js";
+import { NONCE_LENGTH, ResumeSchedule, transcriptHash } from "../../core/crypto/key-schedule.js";
+import {
+  CLOCK,
+  type Clock,
+  CONFIG,
+  Command,
+  type CommandHandler,
+  ErrorCode,
+  type HandlerContext,
+  Handles,
+  HEARTBEAT_POLICY,
+  type HeartbeatPolicy,
+  inject,
+  ProtocolError,
+  type Reply,
+  reply,
+  SESSION_STORE,
+  type ServerConfig,
+  type SessionStore,
+  type StoredSession,
+  StoreUnavailableError,
+} from "../../core/index.js";
+import {
+  encodeMessage,
+  FastConnectHello,
+  FastConnectOk,
+  FastConnectRequest,
+  FastConnectServerHello,
+} from "../../core/protocol/index.js";
+import { DEVICE_ID_MAX_BYTES, requireBytes, requireText } from "../../core/session/field-rules.js";
+
+const SESSION_ID_MAX_BYTES = 64;
+
+/**
+ * FAST_CONNECT, MPush's three outcomes plus proof of possession, replay
+ * refusal and rotation. Checks, in order:
+ *   session not in the store            SESSION_EXPIRED
+ *   binder does not verify              BAD_PROOF       (before the device check: no oracle without the secret)
+ *   device differs from the session's   INVALID_DEVICE
+ *   timestamp outside the window        REPLAYED
+ *   nonce already claimed (any node)    REPLAYED
+ * then the session is saved under a new id with a new secret, the old id is
+ * deleted, FAST_CONNECT_OK goes out in clear, keys switch on, and the session
+ * is set on the connection once that reply is written.
+ */
+@Handles(Command.FAST_CONNECT, { request: FastConnectRequest, access: "public" })
+export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
+  constructor(
+    @inject(SESSION_STORE) private readonly sessions: SessionStore,
+    @inject(HEARTBEAT_POLICY) private readonly heartbeat: HeartbeatPolicy,
+    @inject(CONFIG) private readonly config: ServerConfig,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async handle(request: FastConnectRequest, context: HandlerContext): Promise<Reply> {
+    if (context.connection.session) {
+      throw new ProtocolError(ErrorCode.REPEAT_HANDSHAKE, "this connection already has a session");
+    }
+    const hello = decodeHello(request.hello);
+    requireText("session_id", hello.sessionId, SESSION_ID_MAX_BYTES, true);
+    requireText("device_id", hello.deviceId, DEVICE_ID_MAX_BYTES, true);
+    requireBytes("client_nonce", hello.clientNonce, NONCE_LENGTH);
+    requireBytes("binder", request.binder, HASH_LENGTH);
+    const heartbeatMs = this.heartbeat.negotiate({ minMs: hello.minHeartbeatMs, maxMs: hello.maxHeartbeatMs });
+
+    const session = await storeCall(() => this.sessions.get(hello.sessionId));
+    if (session === undefined) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
+    const schedule = new ResumeSchedule(session.sessionSecret);
+    if (!timingSafeEqual(schedule.binder(request.hello), request.binder)) {
+      throw new ProtocolError(ErrorCode.BAD_PROOF, "binder does not verify");
+    }
+    if (session.deviceId !== hello.deviceId) {
+      throw new ProtocolError(ErrorCode.INVALID_DEVICE, "session belongs to another device");
+    }
+    const now = this.clock.now();
+    const window = this.config.session.replayWindowMs;
+    if (Math.abs(now - hello.timestampMs) > window) {
+      throw new ProtocolError(ErrorCode.REPLAYED, `timestamp is more than ${window} ms from server time ${now}`);
+    }
+    if (!(await storeCall(() => this.sessions.claimNonce(hello.clientNonce, 2 * window)))) {
+      throw new ProtocolError(ErrorCode.REPLAYED, "request was already used");
+    }
+
+    const allocation = this.sessions.allocate(session.createdAtMs);
+    if (allocation === undefined)
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session reached its maximum lifetime");
+    const serverHello = encodeMessage(FastConnectServerHello, {
+      serverNonce: randomBytes(NONCE_LENGTH),
+      sessionId: allocation.id,
+      expiresAtMs: allocation.expiresAtMs,
+      heartbeatMs,
+      serverTimeMs: now,
+    });
+    const th = transcriptHash(request.hello, serverHello);
+    const secrets = schedule.established(th);
+    const rotated: StoredSession = {
+      ...session,
+      heartbeatMs,
+      sessionSecret: secrets.sessionSecret,
+      expiresAtMs: allocation.expiresAtMs,
+    };
+    await storeCall(() => this.sessions.save(allocation.id, rotated));
+    await storeCall(() => this.sessions.delete(hello.sessionId));
+    return reply(
+      FastConnectOk,
+      { serverHello, finished: schedule.finished(th) },
+      {
+        establish: {
+          secrets,
+          session: {
+            deviceId: session.deviceId,
+            osName: session.osName,
+            osVersion: session.osVersion,
+            clientVersion: session.clientVersion,
+            heartbeatMs,
+            sessionId: allocation.id,
+            expiresAt: allocation.expiresAtMs,
+            resumed: true,
+          },
+        },
+      },
+    );
+  }
+}
+
+function decodeHello(bytes: Buffer): FastConnectHello {
+  try {
+    return FastConnectHello.decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError(ErrorCode.MALFORMED_BODY, "hello is not a FastConnectHello", { cause });
+  }
+}
+
+async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) {
+      throw new ProtocolError(ErrorCode.STORE_UNAVAILABLE, "session store unavailable; retry later", { cause: error });
+    }
+    throw error;
+  }
+}

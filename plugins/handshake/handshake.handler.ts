@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { handshakeSecrets, NONCE_LENGTH, signatureInput, transcriptHash } from "../../core/crypto/key-schedule.js";
+import { generateEphemeral, X25519_KEY_LENGTH, x25519 } from "../../core/crypto/x25519.js";
+import {
+  CLOCK,
+  type Clock,
+  Command,
+  type CommandHandler,
+  ErrorCode,
+  type HandlerContext,
+  Handles,
+  HEARTBEAT_POLICY,
+  type HeartbeatPolicy,
+  IDENTITY_KEY,
+  type IdentityKey,
+  inject,
+  LOGGER,
+  type Logger,
+  ProtocolError,
+  type Reply,
+  reply,
+  SESSION_STORE,
+  type SessionStore,
+  StoreUnavailableError,
+} from "../../core/index.js";
+import { encodeMessage, HandshakeOk, HandshakeRequest, HandshakeServerHello } from "../../core/protocol/index.js";
+import {
+  CLIENT_TEXT_MAX_BYTES,
+  DEVICE_ID_MAX_BYTES,
+  requireBytes,
+  requireText,
+} from "../../core/session/field-rules.js";
+
+/**
+ * Full handshake: ephemeral X25519 for forward secrecy, the server's Ed25519
+ * signature over the transcript for authentication, a resumable session
+ * written to the store before the reply leaves (so any node can resume it at
+ * once). The keys switch on after HandshakeOk; the session is set on the
+ * connection once that reply is written.
+ *
+ * If the store is down the handshake still succeeds, with an empty session
+ * id: the client is served, it just cannot resume this session.
+ */
+@Handles(Command.HANDSHAKE, { request: HandshakeRequest, access: "public" })
+export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
+  constructor(
+    @inject(IDENTITY_KEY) private readonly identity: IdentityKey,
+    @inject(SESSION_STORE) private readonly sessions: SessionStore,
+    @inject(HEARTBEAT_POLICY) private readonly heartbeat: HeartbeatPolicy,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async handle(request: HandshakeRequest, context: HandlerContext): Promise<Reply> {
+    if (context.connection.session) {
+      throw new ProtocolError(ErrorCode.REPEAT_HANDSHAKE, "this connection already has a session");
+    }
+    requireText("device_id", request.deviceId, DEVICE_ID_MAX_BYTES, true);
+    requireText("os_name", request.osName, CLIENT_TEXT_MAX_BYTES);
+    requireText("os_version", request.osVersion, CLIENT_TEXT_MAX_BYTES);
+    requireText("client_version", request.clientVersion, CLIENT_TEXT_MAX_BYTES);
+    requireBytes("client_nonce", request.clientNonce, NONCE_LENGTH);
+    requireBytes("client_share", request.clientShare, X25519_KEY_LENGTH);
+    const heartbeatMs = this.heartbeat.negotiate({ minMs: request.minHeartbeatMs, maxMs: request.maxHeartbeatMs });
+
+    const ephemeral = generateEphemeral();
+    let shared: Buffer;
+    try {
+      shared = x25519(ephemeral.privateKey, request.clientShare);
+    } catch (cause) {
+      throw new ProtocolError(ErrorCode.INVALID_ARGUMENT, "client_share is not a usable X25519 public key", { cause });
+    }
+    const now = this.clock.now();
+    const serverNonce = randomBytes(NONCE_LENGTH);
+    const hello = (sessionId: string, expiresAtMs: number) =>
+      encodeMessage(HandshakeServerHello, {
+        serverNonce,
+        serverShare: ephemeral.publicKey,
+        sessionId,
+        expiresAtMs,
+        heartbeatMs,
+        serverTimeMs: now,
+      });
+
+    const allocation = this.sessions.allocate(now);
+    let serverHello = hello(allocation?.id ?? "", allocation?.expiresAtMs ?? 0);
+    let th = transcriptHash(context.body, serverHello);
+    let secrets = handshakeSecrets(shared, th);
+    let sessionId = allocation?.id;
+    if (allocation) {
+      try {
+        await this.sessions.save(allocation.id, {
+          deviceId: request.deviceId,
+          osName: request.osName,
+          osVersion: request.osVersion,
+          clientVersion: request.clientVersion,
+          heartbeatMs,
+          sessionSecret: secrets.sessionSecret,
+          createdAtMs: now,
+          expiresAtMs: allocation.expiresAtMs,
+        });
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        this.log.warn(
+          { connection: context.connection.id, err: error },
+          "session not stored; handshake continues without resumption",
+        );
+        sessionId = undefined;
+        serverHello = hello("", 0);
+        th = transcriptHash(context.body, serverHello);
+        secrets = handshakeSecrets(shared, th);
+      }
+    }
+    const signature = this.identity.sign(signatureInput(th));
+    return reply(
+      HandshakeOk,
+      { serverHello, signature },
+      {
+        establish: {
+          secrets,
+          session: {
+            deviceId: request.deviceId,
+            osName: request.osName,
+            osVersion: request.osVersion,
+            clientVersion: request.clientVersion,
+            heartbeatMs,
+            sessionId,
+            expiresAt: sessionId ? (allocation?.expiresAtMs ?? 0) : 0,
+            resumed: false,
+          },
+        },
+      },
+    );
+  }
+}
