@@ -1,0 +1,36 @@
+import "reflect-metadata";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { type ConfigInput, loadConfig, MPushServer, type Plugin, type ServerConfig } from "../../core/index.js";
+
+export interface TestServer {
+  readonly server: MPushServer;
+  readonly config: ServerConfig;
+  readonly port: number;
+  readonly keyFile: string;
+  close(): Promise<void>;
+}
+
+/** A temporary directory holding a fresh identity key path (the key is created on boot). */
+export function tempKeyFile(): string {
+  return join(mkdtempSync(join(tmpdir(), "mpush-test-")), "server.key");
+}
+
+/**
+ * A real server on 127.0.0.1 and a free port, built from the embedded defaults
+ * plus `overrides` (no environment, no config file), silent unless
+ * MPUSH_TEST_LOG is set.
+ */
+export async function startServer(
+  overrides: ConfigInput = {},
+  plugins: readonly { plugin: Plugin; options?: unknown }[] = [],
+): Promise<TestServer> {
+  const keyFile = overrides.keyFile ?? tempKeyFile();
+  const config = loadConfig({ env: {}, overrides: { host: "127.0.0.1", port: 0, keyFile, ...overrides } });
+  const logger = pino({ level: process.env.MPUSH_TEST_LOG ?? "silent" });
+  const server = await MPushServer.create({ config, logger, plugins });
+  const { port } = await server.listen();
+  return { server, config, port, keyFile, close: () => server.close() };
+}
