@@ -33,6 +33,13 @@ export class IdentityKey {
     return new IdentityKey(generateKeyPairSync("ed25519").privateKey);
   }
 
+  /** From a fixed 32-byte Ed25519 seed: for test vectors and tests; real keys come from the key file. */
+  static fromSeed(seed: Uint8Array): IdentityKey {
+    if (seed.length !== 32) throw new RangeError("Ed25519 seed must be 32 bytes");
+    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+    return new IdentityKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" }));
+  }
+
   static fromPem(pem: string): IdentityKey {
     const key = createPrivateKey(pem);
     if (key.asymmetricKeyType !== "ed25519")

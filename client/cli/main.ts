@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { MPushClient } from "../mpush-client.js";
+import { FileSessionStorage } from "../session/file-session-storage.js";
+
+const USAGE = `usage: mpush client --host H --port P --device-id D --session-file F --server-key K.pub
+                    [--os-name N] [--os-version V] [--client-version V]
+                    [--heartbeat-min-ms MS] [--heartbeat-max-ms MS] [--timeout-ms MS]
+
+Connects, resumes the session in F with FAST_CONNECT if it is usable, else
+(or when the server refuses) does a full HANDSHAKE; saves the session to F;
+prints one JSON line and exits 0 once connected.`;
+
+async function runClient(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string" },
+      "device-id": { type: "string" },
+      "session-file": { type: "string" },
+      "server-key": { type: "string" },
+      "os-name": { type: "string", default: "cli" },
+      "os-version": { type: "string", default: process.version },
+      "client-version": { type: "string", default: "mpush-ts-cli/0.1.0" },
+      "heartbeat-min-ms": { type: "string", default: "0" },
+      "heartbeat-max-ms": { type: "string", default: "240000" },
+      "timeout-ms": { type: "string", default: "5000" },
+    },
+    strict: true,
+  });
+  const required = ["port", "device-id", "session-file", "server-key"] as const;
+  const missing = required.filter((name) => !values[name]);
+  if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
+  const port = integer("port", values.port as string);
+  const serverKeyFile = values["server-key"] as string;
+  let serverKey: string;
+  try {
+    serverKey = await readFile(serverKeyFile, "utf8");
+  } catch (cause) {
+    throw new Error(`cannot read server key ${serverKeyFile}: ${(cause as Error).message}`);
+  }
+  const client = new MPushClient({
+    host: values.host as string,
+    port,
+    serverKey,
+    device: {
+      deviceId: values["device-id"] as string,
+      osName: values["os-name"] as string,
+      osVersion: values["os-version"] as string,
+      clientVersion: values["client-version"] as string,
+    },
+    heartbeat: {
+      minMs: integer("heartbeat-min-ms", values["heartbeat-min-ms"] as string),
+      maxMs: integer("heartbeat-max-ms", values["heartbeat-max-ms"] as string),
+    },
+    storage: new FileSessionStorage(values["session-file"] as string),
+    connectTimeoutMs: integer("timeout-ms", values["timeout-ms"] as string),
+    requestTimeoutMs: integer("timeout-ms", values["timeout-ms"] as string),
+  });
+  const outcome = await client.connect();
+  process.stdout.write(
+    `${JSON.stringify({
+      outcome: outcome.outcome,
+      sessionId: outcome.sessionId ?? null,
+      heartbeatMs: outcome.heartbeatMs,
+      ...(outcome.fastConnectError ? { fastConnectError: outcome.fastConnectError } : {}),
+    })}\n`,
+  );
+  await client.close();
+}
+
+class UsageError extends Error {}
+
+function integer(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command !== "client") throw new UsageError(command ? `unknown command "${command}"` : "no command given");
+  await runClient(rest);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mpush: ${message}\n`);
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`${USAGE}\n`);
+      process.exit(2);
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,19 @@
+export interface BackoffPolicy {
+  /** First delay, ms. */
+  readonly baseMs: number;
+  readonly factor: number;
+  /** Upper bound, ms. */
+  readonly maxMs: number;
+  /** 0..1: each delay is spread uniformly over +/- this fraction, so a node's clients do not return in step. */
+  readonly jitter: number;
+}
+
+/** goim's policy: 3 s, x1.8, +/-30 %, at most 5 min. */
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 3000, factor: 1.8, maxMs: 300_000, jitter: 0.3 };
+
+/** Delay before reconnect attempt `attempt` (0-based). */
+export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+  const raw = Math.min(policy.maxMs, policy.baseMs * policy.factor ** attempt);
+  const spread = raw * policy.jitter * (2 * random() - 1);
+  return Math.max(0, Math.round(raw + spread));
+}

@@ -1,0 +1,178 @@
+import { EventEmitter } from "node:events";
+import { connect, type Socket } from "node:net";
+import type { TrafficKeys } from "../../core/crypto/key-schedule.js";
+import { RecordCipher } from "../../core/crypto/record-cipher.js";
+import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
+import { encodeFrame, heartbeatFrame } from "../../core/protocol/frame-encoder.js";
+import { Command, ErrorReply, FrameFlag, HEARTBEAT_PACKET, type Packet } from "../../core/protocol/index.js";
+import { ServerError } from "../flows/client-errors.js";
+
+export interface RequestOptions {
+  readonly timeoutMs?: number;
+  /**
+   * Runs synchronously when the reply arrives, before any later frame is
+   * read: the place to switch keys, since the next frame may already be sealed.
+   */
+  readonly onReply?: (packet: Packet) => void;
+}
+
+interface Pending {
+  resolve(packet: Packet): void;
+  reject(error: Error): void;
+  onReply?: (packet: Packet) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One TCP connection from a client: the same frame codec and record layer
+ * as the server, in the other roles. Replies are matched to requests by seq;
+ * anything else (server pushes) is emitted as "packet"; "heartbeat" and
+ * "close" likewise.
+ */
+export class ClientConnection extends EventEmitter {
+  lastReadAt = Date.now();
+  lastWriteAt = Date.now();
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, Pending>();
+  private outbound: RecordCipher | undefined;
+  private inbound: RecordCipher | undefined;
+  private seq = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    maxBodyBytes: number,
+  ) {
+    super();
+    this.decoder = new FrameDecoder(maxBodyBytes);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("error", (error) => this.shutdown(`socket error: ${error.message}`));
+    socket.on("close", () => this.shutdown("connection closed"));
+  }
+
+  static open(host: string, port: number, options: { timeoutMs?: number; maxBodyBytes?: number } = {}) {
+    const timeoutMs = options.timeoutMs ?? 5000;
+    return new Promise<ClientConnection>((resolve, reject) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`, { cause: error }));
+      });
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("error");
+        resolve(new ClientConnection(socket, options.maxBodyBytes ?? 64 * 1024));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  get encrypted(): boolean {
+    return this.outbound !== undefined;
+  }
+
+  /** Sends a request and resolves with the reply carrying its seq; an ERROR reply rejects with ServerError. */
+  request(cmd: number, body: Uint8Array, options: RequestOptions = {}): Promise<Packet> {
+    const seq = this.nextSeq();
+    const timeoutMs = options.timeoutMs ?? 5000;
+    return new Promise<Packet>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(seq);
+        reject(new Error(`no reply to command ${cmd} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(seq, { resolve, reject, onReply: options.onReply, timer });
+      this.write(cmd, 0, seq, body);
+    });
+  }
+
+  /** Sends a message that expects no reply; returns its seq. */
+  send(cmd: number, body: Uint8Array, flags = 0): number {
+    const seq = this.nextSeq();
+    this.write(cmd, flags, seq, body);
+    return seq;
+  }
+
+  sendHeartbeat(): void {
+    if (this.closed) return;
+    this.lastWriteAt = Date.now();
+    this.socket.write(heartbeatFrame());
+  }
+
+  installKeys(keys: TrafficKeys): void {
+    this.outbound = new RecordCipher(keys.clientToServer);
+    this.inbound = new RecordCipher(keys.serverToClient);
+  }
+
+  close(): void {
+    this.socket.end();
+    this.shutdown("closed by client");
+  }
+
+  private write(cmd: number, flags: number, seq: number, body: Uint8Array): void {
+    if (this.closed) throw new Error("connection is closed");
+    this.lastWriteAt = Date.now();
+    this.socket.write(this.outbound ? this.outbound.seal(cmd, flags, seq, body) : encodeFrame(cmd, flags, seq, body));
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    return this.seq;
+  }
+
+  private receive(chunk: Buffer): void {
+    this.lastReadAt = Date.now();
+    try {
+      this.decoder.push(chunk, (packet) => this.onPacket(packet));
+    } catch (error) {
+      this.socket.destroy();
+      this.shutdown(`protocol error from server: ${(error as Error).message}`);
+    }
+  }
+
+  private onPacket(raw: Packet): void {
+    if (raw === HEARTBEAT_PACKET) {
+      this.emit("heartbeat");
+      return;
+    }
+    const packet = this.inbound
+      ? { ...raw, flags: raw.flags & ~FrameFlag.ENCRYPTED, body: this.inbound.open(raw) }
+      : { ...raw, body: Buffer.from(raw.body) };
+    const waiting = this.pending.get(packet.seq);
+    if (waiting === undefined) {
+      this.emit("packet", packet);
+      return;
+    }
+    this.pending.delete(packet.seq);
+    clearTimeout(waiting.timer);
+    if (packet.cmd === Command.ERROR) {
+      const error = ErrorReply.decode(packet.body);
+      waiting.reject(new ServerError(error.command, error.code, error.reason));
+      return;
+    }
+    try {
+      waiting.onReply?.(packet);
+      waiting.resolve(packet);
+    } catch (error) {
+      waiting.reject(error as Error);
+    }
+  }
+
+  private shutdown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new Error(`connection lost before the reply: ${reason}`));
+    }
+    this.pending.clear();
+    this.emit("close", reason);
+  }
+}

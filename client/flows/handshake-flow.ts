@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import type { PinnedServerKey } from "../../core/crypto/identity-key.js";
+import {
+  type EstablishedSecrets,
+  handshakeSecrets,
+  NONCE_LENGTH,
+  signatureInput,
+  transcriptHash,
+} from "../../core/crypto/key-schedule.js";
+import { type EphemeralKeyPair, generateEphemeral, x25519 } from "../../core/crypto/x25519.js";
+import { encodeMessage, HandshakeOk, HandshakeRequest, HandshakeServerHello } from "../../core/protocol/index.js";
+import { VerificationError } from "./client-errors.js";
+
+export interface DeviceInfo {
+  readonly deviceId: string;
+  readonly osName: string;
+  readonly osVersion: string;
+  readonly clientVersion: string;
+}
+
+export interface HeartbeatWish {
+  readonly minHeartbeatMs: number;
+  readonly maxHeartbeatMs: number;
+}
+
+/** What a successful HANDSHAKE or FAST_CONNECT leaves the client with. */
+export interface EstablishedSession {
+  readonly secrets: EstablishedSecrets;
+  /** Empty when the server could not store the session (it cannot be resumed). */
+  readonly sessionId: string;
+  readonly expiresAtMs: number;
+  readonly heartbeatMs: number;
+  readonly serverTimeMs: number;
+}
+
+/** Fixed randomness, for test vectors only. */
+export interface HandshakeRandomness {
+  readonly ephemeral?: EphemeralKeyPair;
+  readonly clientNonce?: Uint8Array;
+}
+
+/**
+ * The client half of HANDSHAKE: `body` is what to send; `finish` checks the
+ * server's signature over the transcript with the pinned key, then derives
+ * the same secrets as the server. Throws VerificationError when the reply was
+ * not signed by the pinned key.
+ */
+export function startHandshake(
+  device: DeviceInfo,
+  heartbeat: HeartbeatWish,
+  serverKey: PinnedServerKey,
+  randomness: HandshakeRandomness = {},
+): { body: Buffer; finish(replyBody: Uint8Array): EstablishedSession } {
+  const ephemeral = randomness.ephemeral ?? generateEphemeral();
+  const body = encodeMessage(HandshakeRequest, {
+    ...device,
+    minHeartbeatMs: heartbeat.minHeartbeatMs,
+    maxHeartbeatMs: heartbeat.maxHeartbeatMs,
+    clientNonce: Buffer.from(randomness.clientNonce ?? randomBytes(NONCE_LENGTH)),
+    clientShare: ephemeral.publicKey,
+  });
+  return {
+    body,
+    finish(replyBody) {
+      const ok = HandshakeOk.decode(replyBody);
+      const th = transcriptHash(body, ok.serverHello);
+      if (!serverKey.verify(signatureInput(th), ok.signature)) {
+        throw new VerificationError("HANDSHAKE reply is not signed by the pinned server key");
+      }
+      const hello = HandshakeServerHello.decode(ok.serverHello);
+      const secrets = handshakeSecrets(x25519(ephemeral.privateKey, hello.serverShare), th);
+      return {
+        secrets,
+        sessionId: hello.sessionId,
+        expiresAtMs: hello.expiresAtMs,
+        heartbeatMs: hello.heartbeatMs,
+        serverTimeMs: hello.serverTimeMs,
+      };
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// The TypeScript client SDK: `import { MPushClient } from "mpush-ts/client"`.
+export { PinnedServerKey } from "../core/crypto/identity-key.js";
+export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
+export { ClientConnection, type RequestOptions } from "./connection/client-connection.js";
+export { ServerError, VerificationError } from "./flows/client-errors.js";
+export { type ResumeTicket, startFastConnect } from "./flows/fast-connect-flow.js";
+export {
+  type DeviceInfo,
+  type EstablishedSession,
+  type HeartbeatWish,
+  startHandshake,
+} from "./flows/handshake-flow.js";
+export { type ConnectOutcome, MPushClient, type MPushClientOptions } from "./mpush-client.js";
+export { type ClientSession, MemorySessionStorage, type SessionStorage } from "./session/client-session.js";
+export { FileSessionStorage } from "./session/file-session-storage.js";

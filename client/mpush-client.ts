@@ -1,0 +1,252 @@
+import { EventEmitter } from "node:events";
+import { PinnedServerKey } from "../core/crypto/identity-key.js";
+import { Command, ErrorCode, type Packet } from "../core/protocol/index.js";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
+import { ClientConnection } from "./connection/client-connection.js";
+import { ServerError, VerificationError } from "./flows/client-errors.js";
+import { startFastConnect } from "./flows/fast-connect-flow.js";
+import {
+  type DeviceInfo,
+  type EstablishedSession,
+  type HeartbeatWish,
+  startHandshake,
+} from "./flows/handshake-flow.js";
+import { type ClientSession, MemorySessionStorage, type SessionStorage } from "./session/client-session.js";
+
+export interface MPushClientOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The server's Ed25519 public key: PEM (the server's `<key file>.pub`) or raw 32 bytes. */
+  readonly serverKey: PinnedServerKey | string | Uint8Array;
+  readonly device: DeviceInfo;
+  /** Heartbeat interval the client accepts, ms (0 = no bound). Default 0..240 s, the Java SDK's 4 minutes. */
+  readonly heartbeat?: { readonly minMs: number; readonly maxMs: number };
+  /** Default: in memory (resumes within this process only). */
+  readonly storage?: SessionStorage;
+  readonly backoff?: BackoffPolicy;
+  readonly connectTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+export interface ConnectOutcome {
+  readonly outcome: "handshake" | "fast_connect";
+  /** Undefined when the server could not store the session. */
+  readonly sessionId: string | undefined;
+  readonly heartbeatMs: number;
+  /** Set when a resume was tried and refused: the ErrorCode name ("SESSION_EXPIRED", ...). */
+  readonly fastConnectError?: string;
+}
+
+/** A stored session is not offered when it expires within this margin. */
+const EXPIRY_MARGIN_MS = 5000;
+
+/**
+ * A TypeScript client. connect() makes one attempt: resume the stored session
+ * with FAST_CONNECT, fall back to HANDSHAKE on the same connection when the
+ * server refuses, keep the session in `storage`, then heartbeat. start() keeps
+ * the client connected, reconnecting with backoff and jitter.
+ *
+ * Events: "established" (ConnectOutcome), "packet" (Packet pushed by the
+ * server), "disconnected" (reason), "error" (Error; after a fatal one start()
+ * stops: the server could not prove its identity).
+ */
+export class MPushClient extends EventEmitter {
+  private readonly serverKey: PinnedServerKey;
+  private readonly storage: SessionStorage;
+  private readonly wish: HeartbeatWish;
+  private connection: ClientConnection | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private attempt = 0;
+
+  constructor(private readonly options: MPushClientOptions) {
+    super();
+    this.serverKey =
+      options.serverKey instanceof PinnedServerKey ? options.serverKey : PinnedServerKey.from(options.serverKey);
+    this.storage = options.storage ?? new MemorySessionStorage();
+    this.wish = { minHeartbeatMs: options.heartbeat?.minMs ?? 0, maxHeartbeatMs: options.heartbeat?.maxMs ?? 240_000 };
+  }
+
+  get isConnected(): boolean {
+    return this.connection?.isOpen === true && this.connection.encrypted;
+  }
+
+  /** One attempt: open, then resume or handshake. Rejects when no session could be established. */
+  async connect(): Promise<ConnectOutcome> {
+    const { host, port } = this.options;
+    const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
+    try {
+      const outcome = await this.establish(connection);
+      this.adopt(connection, outcome.heartbeatMs);
+      return outcome;
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  /** Stays connected until close(): reconnects after every loss, with backoff. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.attempt = 0;
+    void this.tryConnect();
+  }
+
+  /** Sends a message that expects no reply; returns its seq. */
+  send(cmd: number, body: Uint8Array, flags = 0): number {
+    return this.requireConnection().send(cmd, body, flags);
+  }
+
+  /** Sends a request and resolves with its reply; ERROR rejects with ServerError. */
+  request(cmd: number, body: Uint8Array): Promise<Packet> {
+    return this.requireConnection().request(cmd, body, { timeoutMs: this.options.requestTimeoutMs });
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeatTimer);
+    this.connection?.close();
+    this.connection = undefined;
+  }
+
+  private async establish(connection: ClientConnection): Promise<ConnectOutcome> {
+    const stored = await this.storage.load();
+    let fastConnectError: string | undefined;
+    if (stored && this.usable(stored)) {
+      try {
+        const session = await this.fastConnect(connection, stored);
+        await this.persist(session);
+        return { outcome: "fast_connect", sessionId: session.sessionId, heartbeatMs: session.heartbeatMs };
+      } catch (error) {
+        if (!(error instanceof ServerError)) throw error;
+        fastConnectError = error.codeName;
+        // A store outage says nothing about the session: keep it for the next attempt.
+        if (error.code !== ErrorCode.STORE_UNAVAILABLE) await this.storage.clear();
+      }
+    }
+    const session = await this.handshake(connection);
+    if (session.sessionId !== "") await this.persist(session);
+    return {
+      outcome: "handshake",
+      sessionId: session.sessionId || undefined,
+      heartbeatMs: session.heartbeatMs,
+      ...(fastConnectError ? { fastConnectError } : {}),
+    };
+  }
+
+  private async fastConnect(connection: ClientConnection, stored: ClientSession): Promise<EstablishedSession> {
+    const ticket = {
+      sessionId: stored.sessionId,
+      sessionSecret: Buffer.from(stored.sessionSecret, "base64"),
+      deviceId: this.options.device.deviceId,
+    };
+    const flow = startFastConnect(ticket, this.wish, Date.now() + stored.clockOffsetMs);
+    return this.exchange(connection, Command.FAST_CONNECT, flow);
+  }
+
+  private handshake(connection: ClientConnection): Promise<EstablishedSession> {
+    return this.exchange(connection, Command.HANDSHAKE, startHandshake(this.options.device, this.wish, this.serverKey));
+  }
+
+  private async exchange(
+    connection: ClientConnection,
+    cmd: number,
+    flow: { body: Buffer; finish(body: Uint8Array): EstablishedSession },
+  ): Promise<EstablishedSession> {
+    let session: EstablishedSession | undefined;
+    await connection.request(cmd, flow.body, {
+      timeoutMs: this.options.requestTimeoutMs,
+      onReply: (packet) => {
+        session = flow.finish(packet.body);
+        connection.installKeys(session.secrets.traffic);
+      },
+    });
+    if (!session) throw new Error("no session established");
+    return session;
+  }
+
+  private usable(stored: ClientSession): boolean {
+    return (
+      stored.sessionId !== "" &&
+      stored.serverFingerprint === this.serverKey.fingerprint &&
+      stored.expiresAtMs > Date.now() + stored.clockOffsetMs + EXPIRY_MARGIN_MS
+    );
+  }
+
+  private persist(session: EstablishedSession): Promise<void> {
+    return this.storage.save({
+      sessionId: session.sessionId,
+      sessionSecret: session.secrets.sessionSecret.toString("base64"),
+      deviceId: this.options.device.deviceId,
+      expiresAtMs: session.expiresAtMs,
+      heartbeatMs: session.heartbeatMs,
+      serverFingerprint: this.serverKey.fingerprint,
+      clockOffsetMs: session.serverTimeMs - Date.now(),
+    });
+  }
+
+  /** Heartbeats when nothing was written for about an interval; drops a connection silent for two. */
+  private adopt(connection: ClientConnection, heartbeatMs: number): void {
+    this.connection = connection;
+    connection.on("packet", (packet: Packet) => this.emit("packet", packet));
+    connection.on("close", (reason: string) => this.lost(connection, reason));
+    const margin = Math.min(1000, heartbeatMs / 10);
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(
+      () => {
+        const now = Date.now();
+        if (now - connection.lastReadAt > 2 * heartbeatMs + margin) connection.close();
+        else if (now - connection.lastWriteAt >= heartbeatMs - margin) connection.sendHeartbeat();
+      },
+      Math.max(50, heartbeatMs / 4),
+    );
+    this.heartbeatTimer.unref();
+  }
+
+  private lost(connection: ClientConnection, reason: string): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    clearInterval(this.heartbeatTimer);
+    this.emit("disconnected", reason);
+    if (this.running) this.scheduleReconnect();
+  }
+
+  private async tryConnect(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const outcome = await this.connect();
+      this.attempt = 0;
+      this.emit("established", outcome);
+    } catch (error) {
+      if (error instanceof VerificationError || isFatalHandshakeRefusal(error)) {
+        this.running = false;
+        this.emit("error", error);
+        return;
+      }
+      if (this.listenerCount("error") > 0) this.emit("error", error);
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    const delay = backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, this.attempt++);
+    this.reconnectTimer = setTimeout(() => void this.tryConnect(), delay);
+  }
+
+  private requireConnection(): ClientConnection {
+    if (!this.connection?.isOpen) throw new Error("not connected");
+    return this.connection;
+  }
+}
+
+/** A HANDSHAKE refused for its content will be refused again: retrying only adds load (MPush's client stops too). */
+function isFatalHandshakeRefusal(error: unknown): boolean {
+  return (
+    error instanceof ServerError &&
+    error.command === Command.HANDSHAKE &&
+    (error.code === ErrorCode.INVALID_ARGUMENT || error.code === ErrorCode.MALFORMED_BODY)
+  );
+}
