@@ -3,7 +3,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { type ConfigInput, loadConfig, MPushServer, type Plugin, type ServerConfig } from "../../core/index.js";
+import {
+  type Clock,
+  type ConfigInput,
+  loadConfig,
+  MPushServer,
+  type Plugin,
+  type ServerConfig,
+} from "../../core/index.js";
 
 export interface TestServer {
   readonly server: MPushServer;
@@ -26,11 +33,25 @@ export function tempKeyFile(): string {
 export async function startServer(
   overrides: ConfigInput = {},
   plugins: readonly { plugin: Plugin; options?: unknown }[] = [],
+  options: { clock?: Clock } = {},
 ): Promise<TestServer> {
   const keyFile = overrides.keyFile ?? tempKeyFile();
   const config = loadConfig({ env: {}, overrides: { host: "127.0.0.1", port: 0, keyFile, ...overrides } });
   const logger = pino({ level: process.env.MPUSH_TEST_LOG ?? "silent" });
-  const server = await MPushServer.create({ config, logger, plugins });
+  const server = await MPushServer.create({ config, logger, plugins, clock: options.clock });
   const { port } = await server.listen();
   return { server, config, port, keyFile, close: () => server.close() };
+}
+
+/** Real time plus an offset the test moves forward. */
+export class ManualClock implements Clock {
+  offsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
 }

@@ -1,0 +1,120 @@
+import "reflect-metadata";
+import test from "ava";
+import { MemorySessionStorage, MPushClient, VerificationError } from "../../../client/index.js";
+import { IdentityKey, PinnedServerKey } from "../../../core/crypto/identity-key.js";
+import { generateEphemeral } from "../../../core/crypto/x25519.js";
+import { Command, encodeMessage, HandshakeOk, HandshakeServerHello } from "../../../core/protocol/index.js";
+import { RawClient } from "../../helpers/raw-client.js";
+import { startServer } from "../../helpers/server.js";
+import { DEVICE, pinnedKey, rawHandshake } from "../../helpers/session-peer.js";
+import { FrameProxy, frameOf } from "../../helpers/tcp-proxy.js";
+import { sleep } from "../../helpers/wait.js";
+
+const otherKey = () => PinnedServerKey.from(IdentityKey.generate().publicKeyPem());
+
+test("MPushClient pinning another key gets VerificationError and stores no session", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const storage = new MemorySessionStorage();
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: otherKey(),
+    device: DEVICE,
+    storage,
+  });
+  t.teardown(() => client.close());
+
+  await t.throwsAsync(client.connect(), { instanceOf: VerificationError });
+  t.false(client.isConnected);
+  t.is(await storage.load(), undefined);
+});
+
+test("startHandshake with another pinned key throws VerificationError on the real reply", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const raw = await RawClient.open(server.port);
+  t.teardown(() => raw.close());
+  await t.throwsAsync(rawHandshake(raw, otherKey()), { instanceOf: VerificationError });
+});
+
+test("start() with a wrong pinned key reports the VerificationError once and stops retrying", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: otherKey(),
+    device: DEVICE,
+    backoff: { baseMs: 10, factor: 1, maxMs: 10, jitter: 0 },
+  });
+  t.teardown(() => client.close());
+  const errors: Error[] = [];
+  let established = 0;
+  client.on("error", (e: Error) => errors.push(e));
+  client.on("established", () => established++);
+  client.start();
+  await sleep(300);
+  t.is(errors.length, 1);
+  t.true(errors[0] instanceof VerificationError);
+  t.is(established, 0);
+  t.false(client.isConnected);
+});
+
+test("a server holding another key cannot complete a handshake with a client pinning the right key", async (t) => {
+  const genuine = await startServer();
+  t.teardown(genuine.close);
+  const impostor = await startServer(); // its own, different identity key
+  t.teardown(impostor.close);
+  const rightKey = pinnedKey(genuine.keyFile);
+  t.not(rightKey.fingerprint, pinnedKey(impostor.keyFile).fingerprint);
+
+  const storage = new MemorySessionStorage();
+  const toImpostor = new MPushClient({
+    host: "127.0.0.1",
+    port: impostor.port,
+    serverKey: rightKey,
+    device: DEVICE,
+    storage,
+  });
+  t.teardown(() => toImpostor.close());
+  await t.throwsAsync(toImpostor.connect(), { instanceOf: VerificationError });
+  t.is(await storage.load(), undefined);
+
+  // Control: the same pinned key does establish with the genuine server.
+  const toGenuine = new MPushClient({
+    host: "127.0.0.1",
+    port: genuine.port,
+    serverKey: rightKey,
+    device: DEVICE,
+    storage,
+  });
+  t.teardown(() => toGenuine.close());
+  t.is((await toGenuine.connect()).outcome, "handshake");
+  t.true(toGenuine.isConnected);
+});
+
+test("an active man in the middle who swaps in its own X25519 share is caught by the signature", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const attacker = generateEphemeral();
+  const proxy = await FrameProxy.start(server.port, (packet) => {
+    if (packet.cmd !== Command.HANDSHAKE) return frameOf(packet);
+    const ok = HandshakeOk.decode(packet.body);
+    const hello = HandshakeServerHello.decode(ok.serverHello);
+    const forged = encodeMessage(HandshakeServerHello, { ...hello, serverShare: attacker.publicKey });
+    return frameOf({ ...packet, body: encodeMessage(HandshakeOk, { serverHello: forged, signature: ok.signature }) });
+  });
+  t.teardown(() => proxy.close());
+  const storage = new MemorySessionStorage();
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: proxy.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    storage,
+  });
+  t.teardown(() => client.close());
+  await t.throwsAsync(client.connect(), { instanceOf: VerificationError });
+  t.is(await storage.load(), undefined);
+});
