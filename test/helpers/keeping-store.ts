@@ -1,0 +1,49 @@
+import {
+  definePlugin,
+  type Plugin,
+  SESSION_STORE,
+  type SessionAllocation,
+  type SessionStore,
+  type StoredSession,
+} from "../../core/index.js";
+import { KeyvSessionStore } from "../../core/session/session-store.js";
+
+/**
+ * The real Keyv store, except that delete() does nothing: a rotated-away
+ * session stays resumable. Lets a test show that the nonce claim alone
+ * refuses a replay.
+ */
+export class KeepingSessionStore implements SessionStore {
+  deletes = 0;
+
+  constructor(private readonly inner: SessionStore) {}
+
+  allocate(createdAtMs: number): SessionAllocation | undefined {
+    return this.inner.allocate(createdAtMs);
+  }
+  save(id: string, record: StoredSession): Promise<void> {
+    return this.inner.save(id, record);
+  }
+  get(id: string): Promise<StoredSession | undefined> {
+    return this.inner.get(id);
+  }
+  async delete(): Promise<void> {
+    this.deletes++;
+  }
+  claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
+    return this.inner.claimNonce(nonce, ttlMs);
+  }
+}
+
+export const keepingStorePlugin: Plugin = definePlugin({
+  name: "test-keeping-store",
+  register(container) {
+    let store: KeepingSessionStore | undefined;
+    container.register(SESSION_STORE, {
+      useFactory: (c) => {
+        store ??= new KeepingSessionStore(c.resolve(KeyvSessionStore));
+        return store;
+      },
+    });
+  },
+});

@@ -1,0 +1,105 @@
+import "reflect-metadata";
+import test from "ava";
+import { Command, ErrorCode, SESSION_STORE } from "../../../core/index.js";
+import { ErrorReply } from "../../../core/protocol/index.js";
+import { KeepingSessionStore, keepingStorePlugin } from "../../helpers/keeping-store.js";
+import { RawClient } from "../../helpers/raw-client.js";
+import { ManualClock, startServer, type TestServer } from "../../helpers/server.js";
+import {
+  errorCodeOf,
+  fastConnectRequest,
+  pinnedKey,
+  rawHandshake,
+  sendFastConnect,
+  ticketOf,
+} from "../../helpers/session-peer.js";
+
+const WINDOW = 5000;
+
+async function handshaken(server: TestServer) {
+  const raw = await RawClient.open(server.port);
+  const { session } = await rawHandshake(raw, pinnedKey(server.keyFile));
+  raw.close();
+  return session;
+}
+
+async function send(server: TestServer, body: Uint8Array) {
+  const raw = await RawClient.open(server.port);
+  try {
+    return await sendFastConnect(raw, body);
+  } finally {
+    raw.close();
+  }
+}
+
+test("a timestamp outside the window, past or future, is REPLAYED and does not consume the session", async (t) => {
+  const server = await startServer({ session: { replayWindowMs: WINDOW } });
+  t.teardown(server.close);
+  const session = await handshaken(server);
+  for (const skew of [-(WINDOW + 2000), WINDOW + 2000]) {
+    const reply = await send(server, fastConnectRequest(ticketOf(session), { timestampMs: Date.now() + skew }).body);
+    t.is(errorCodeOf(reply), ErrorCode.REPLAYED, `skew ${skew}`);
+    t.regex(ErrorReply.decode(reply.body).reason, /timestamp/);
+  }
+  const ok = await send(server, fastConnectRequest(ticketOf(session), { timestampMs: Date.now() - WINDOW / 2 }).body);
+  t.is(ok.cmd, Command.FAST_CONNECT);
+});
+
+test("a reused nonce is REPLAYED even when the session is still in the store", async (t) => {
+  // A store that never deletes: the rotated-away session stays, so only the nonce claim can refuse.
+  const server = await startServer({ session: { replayWindowMs: WINDOW } }, [{ plugin: keepingStorePlugin }]);
+  t.teardown(server.close);
+  const store = server.server.container.resolve<KeepingSessionStore>(SESSION_STORE);
+  t.true(store instanceof KeepingSessionStore);
+  const session = await handshaken(server);
+  const captured = fastConnectRequest(ticketOf(session)).body;
+
+  t.is((await send(server, captured)).cmd, Command.FAST_CONNECT);
+  t.is(store.deletes, 1, "the server tried to retire the old id");
+  t.not(await store.get(session.sessionId), undefined, "the old session is still there");
+
+  const replay = await send(server, captured);
+  t.is(errorCodeOf(replay), ErrorCode.REPLAYED);
+  t.regex(ErrorReply.decode(replay.body).reason, /already used/);
+  // A fresh request (new nonce) for the same, still stored, session does go through: only the nonce was refused.
+  t.is((await send(server, fastConnectRequest(ticketOf(session)).body)).cmd, Command.FAST_CONNECT);
+});
+
+test("a captured FAST_CONNECT replayed later is refused: SESSION_EXPIRED after rotation, REPLAYED once stale", async (t) => {
+  const clock = new ManualClock();
+  const server = await startServer({ session: { replayWindowMs: WINDOW } }, [], { clock });
+  t.teardown(server.close);
+  const session = await handshaken(server);
+  const captured = fastConnectRequest(ticketOf(session), { timestampMs: clock.now() }).body;
+  t.is((await send(server, captured)).cmd, Command.FAST_CONNECT);
+  t.is(errorCodeOf(await send(server, captured)), ErrorCode.SESSION_EXPIRED);
+
+  const kept = await startServer({ session: { replayWindowMs: WINDOW } }, [{ plugin: keepingStorePlugin }], { clock });
+  t.teardown(kept.close);
+  const other = await handshaken(kept);
+  const old = fastConnectRequest(ticketOf(other), { timestampMs: clock.now() }).body;
+  clock.advance(WINDOW + 1000);
+  const late = await send(kept, old);
+  t.is(errorCodeOf(late), ErrorCode.REPLAYED);
+  t.regex(ErrorReply.decode(late.body).reason, /timestamp/);
+});
+
+test("two connections racing the same captured bytes: exactly one is resumed", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  for (let round = 0; round < 5; round++) {
+    const session = await handshaken(server);
+    const captured = fastConnectRequest(ticketOf(session)).body;
+    const raws = await Promise.all([RawClient.open(server.port), RawClient.open(server.port)]);
+    t.teardown(() => {
+      for (const raw of raws) raw.close();
+    });
+    for (const raw of raws) raw.writeFrame(Command.FAST_CONNECT, 1, captured);
+    const replies = await Promise.all(raws.map((raw) => raw.next()));
+    const won = replies.filter((r) => r.cmd === Command.FAST_CONNECT);
+    const lost = replies.map(errorCodeOf).filter((code) => code !== undefined);
+    t.is(won.length, 1, `round ${round}`);
+    t.is(lost.length, 1);
+    t.true([ErrorCode.REPLAYED, ErrorCode.SESSION_EXPIRED].includes(lost[0] as ErrorCode));
+  }
+});
