@@ -56,6 +56,24 @@ export class RedisServer {
     return stdout.trim();
   }
 
+  /** Every key with its value as raw bytes (redis-cli --scan, then GET each). */
+  async dump(): Promise<Map<string, Buffer>> {
+    const keys = (await this.cli("--scan")).split("\n").filter(Boolean);
+    const out = new Map<string, Buffer>();
+    for (const key of keys) {
+      const { stdout } = await run("redis-cli", ["-p", String(this.port), "--raw", "GET", key], {
+        encoding: "buffer",
+      });
+      // redis-cli ends the value with one newline.
+      out.set(key, stdout.subarray(0, stdout.length - 1));
+    }
+    return out;
+  }
+
+  async pttl(key: string): Promise<number> {
+    return Number(await this.cli("PTTL", key));
+  }
+
   async stop(): Promise<void> {
     let pid: number;
     try {

@@ -1,0 +1,104 @@
+import "reflect-metadata";
+import { randomBytes } from "node:crypto";
+import test from "ava";
+import { Keyv } from "keyv";
+import { loadConfig } from "../../../core/config/load-config.js";
+import { IdentityKey } from "../../../core/crypto/identity-key.js";
+import { KeyvSessionStore, type StoredSession } from "../../../core/session/session-store.js";
+import { ManualClock } from "../../helpers/server.js";
+
+const config = loadConfig({
+  env: {},
+  overrides: { keyFile: "/nonexistent", session: { ttlMs: 10_000, maxLifetimeMs: 15_000 } },
+});
+
+function record(now: number, overrides: Partial<StoredSession> = {}): StoredSession {
+  return {
+    deviceId: "d",
+    osName: "o",
+    osVersion: "v",
+    clientVersion: "c",
+    heartbeatMs: 1000,
+    sessionSecret: randomBytes(32),
+    createdAtMs: now,
+    expiresAtMs: now + 10_000,
+    ...overrides,
+  };
+}
+
+function storeWith(keyv = new Keyv(), identity = IdentityKey.generate(), clock = new ManualClock()) {
+  return { store: new KeyvSessionStore(keyv, identity, config, clock), keyv, identity, clock };
+}
+
+test("allocate: 24-char ids, expiry min(now + ttl, created + max lifetime), undefined past the cap", (t) => {
+  const { store, clock } = storeWith();
+  const now = clock.now();
+  const fresh = store.allocate(now);
+  t.regex(fresh?.id ?? "", /^[A-Za-z0-9_-]{24}$/);
+  t.true(Math.abs((fresh?.expiresAtMs ?? 0) - (now + 10_000)) < 50);
+  const old = store.allocate(now - 8000);
+  t.true(Math.abs((old?.expiresAtMs ?? 0) - (now + 7000)) < 50, "capped by the lifetime");
+  t.is(store.allocate(now - 15_000), undefined);
+});
+
+test("a record round-trips, reads as missing once expired by the clock, and delete removes it", async (t) => {
+  const { store, clock } = storeWith();
+  const saved = record(clock.now());
+  await store.save("id-1", saved);
+  t.deepEqual(await store.get("id-1"), saved);
+  clock.advance(10_001);
+  t.is(await store.get("id-1"), undefined);
+  clock.advance(-10_001);
+  await store.delete("id-1");
+  t.is(await store.get("id-1"), undefined);
+});
+
+test("a sealed record does not open under another id's key, under another identity, or when tampered", async (t) => {
+  const keyv = new Keyv();
+  const { store, clock } = storeWith(keyv);
+  await store.save("id-a", record(clock.now()));
+  await store.save("id-b", record(clock.now()));
+  const map = keyv.store as Map<string, string>;
+  const [[keyA, valueA], [keyB]] = [...map.entries()] as [[string, string], [string, string]];
+  // Moving a's record under b's key: the key is the AAD, so b reads as missing.
+  map.set(keyB, valueA);
+  t.is(await store.get("id-b"), undefined);
+  // Another server key cannot read it at all.
+  const other = storeWith(keyv).store;
+  t.is(await other.get("id-a"), undefined);
+  // One flipped bit in the sealed body.
+  const parsed = JSON.parse(valueA) as { value: string };
+  const sealed = Buffer.from(parsed.value, "base64");
+  sealed[20] = (sealed[20] as number) ^ 1;
+  map.set(keyA, JSON.stringify({ ...parsed, value: sealed.toString("base64") }));
+  t.is(await store.get("id-a"), undefined);
+});
+
+test("claimNonce: true once, false after; concurrent claims of one nonce: exactly one wins", async (t) => {
+  const { store } = storeWith();
+  const nonce = randomBytes(32);
+  t.true(await store.claimNonce(nonce, 60_000));
+  t.false(await store.claimNonce(nonce, 60_000));
+  t.true(await store.claimNonce(randomBytes(32), 60_000));
+  const contested = randomBytes(32);
+  const results = await Promise.all(Array.from({ length: 10 }, () => store.claimNonce(contested, 60_000)));
+  t.is(results.filter(Boolean).length, 1);
+});
+
+test("a store that never answers fails within storeTimeoutMs with StoreUnavailableError", async (t) => {
+  const hanging = new Keyv({
+    store: {
+      get: () => new Promise(() => {}),
+      set: () => new Promise(() => {}),
+      delete: () => new Promise(() => {}),
+      clear: async () => {},
+    },
+  });
+  const fast = loadConfig({ env: {}, overrides: { keyFile: "/nonexistent", session: { storeTimeoutMs: 100 } } });
+  const store = new KeyvSessionStore(hanging, IdentityKey.generate(), fast, new ManualClock());
+  const started = Date.now();
+  await t.throwsAsync(store.get("x"), { name: "StoreUnavailableError" });
+  await t.throwsAsync(store.save("x", record(Date.now())), { name: "StoreUnavailableError" });
+  await t.throwsAsync(store.claimNonce(randomBytes(32), 1000), { name: "StoreUnavailableError" });
+  t.true(Date.now() - started < 1000);
+});

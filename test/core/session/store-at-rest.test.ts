@@ -1,0 +1,88 @@
+import "reflect-metadata";
+import test from "ava";
+import type { Keyv } from "keyv";
+import { KEYV } from "../../../core/index.js";
+import { RawClient } from "../../helpers/raw-client.js";
+import { RedisServer } from "../../helpers/redis.js";
+import { leaks, spellings } from "../../helpers/secrets-at-rest.js";
+import { startServer, type TestServer } from "../../helpers/server.js";
+import { DEVICE, pinnedKey, rawFastConnect, rawHandshake, ticketOf } from "../../helpers/session-peer.js";
+
+const TTL = 600_000;
+const WINDOW = 30_000;
+const SESSION = { ttlMs: TTL, replayWindowMs: WINDOW };
+
+async function handshakeThenResume(server: TestServer) {
+  const a = await RawClient.open(server.port);
+  const handshake = await rawHandshake(a, pinnedKey(server.keyFile));
+  a.close();
+  const b = await RawClient.open(server.port);
+  const resumed = await rawFastConnect(b, ticketOf(handshake.session));
+  b.close();
+  return [handshake.session, resumed.session];
+}
+
+function needlesOf(sessions: Awaited<ReturnType<typeof handshakeThenResume>>) {
+  return [
+    ...spellings("device id", DEVICE.deviceId),
+    ...spellings("client version", DEVICE.clientVersion),
+    ...sessions.flatMap((s, i) => [
+      ...spellings(`session id ${i}`, s.sessionId),
+      ...spellings(`session secret ${i}`, s.secrets.sessionSecret),
+      ...spellings(`c->s key ${i}`, s.secrets.traffic.clientToServer.key),
+      ...spellings(`s->c key ${i}`, s.secrets.traffic.serverToClient.key),
+    ]),
+  ];
+}
+
+test("Redis: no key or value holds the session id, the device id or the secret, in any spelling; TTLs are set", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const server = await startServer({ session: { ...SESSION, store: redis.url } });
+  t.teardown(server.close);
+
+  const a = await RawClient.open(server.port);
+  t.teardown(() => a.close());
+  const handshake = await rawHandshake(a, pinnedKey(server.keyFile));
+  const afterHandshake = await redis.dump();
+  t.is(afterHandshake.size, 1, "one session record");
+  const [sessionKey] = [...afterHandshake.keys()] as [string];
+  const pttl = await redis.pttl(sessionKey);
+  t.true(pttl > 0 && pttl <= TTL, `PTTL ${pttl}`);
+  t.true(pttl > TTL - 10_000);
+
+  const b = await RawClient.open(server.port);
+  t.teardown(() => b.close());
+  const resumed = await rawFastConnect(b, ticketOf(handshake.session));
+  const dump = await redis.dump();
+  t.is(dump.size, 2, "the rotated session and one claimed nonce; the old record is gone");
+  t.false(dump.has(sessionKey));
+  for (const key of dump.keys()) {
+    const ttl = await redis.pttl(key);
+    t.true(ttl > 0 && ttl <= Math.max(TTL, 2 * WINDOW), `${key}: PTTL ${ttl}`);
+  }
+
+  const needles = needlesOf([handshake.session, resumed.session]);
+  t.deepEqual(leaks([...afterHandshake.keys(), ...afterHandshake.values()], needles), []);
+  t.deepEqual(leaks([...dump.keys(), ...dump.values()], needles), []);
+  // Positive control: the scan does find a secret that is there.
+  t.deepEqual(leaks([Buffer.concat([Buffer.from("x"), resumed.session.secrets.sessionSecret])], needles), [
+    "session secret 1 (bytes)",
+  ]);
+});
+
+test("memory store: the raw map holds no id, device or secret either, and every entry expires", async (t) => {
+  const server = await startServer({ session: { ...SESSION, store: "memory" } });
+  t.teardown(server.close);
+  const sessions = await handshakeThenResume(server);
+  const keyv = server.server.container.resolve<Keyv>(KEYV);
+  const map = keyv.store as Map<string, unknown>;
+  t.true(map instanceof Map);
+  t.is(map.size, 2);
+  const entries = [...map.entries()].map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)] as const);
+  t.deepEqual(leaks(entries.flat(), needlesOf(sessions)), []);
+  for (const [, value] of entries) {
+    const { expires } = JSON.parse(value) as { expires?: number };
+    t.true(typeof expires === "number" && expires > Date.now() && expires <= Date.now() + TTL);
+  }
+});
