@@ -16,7 +16,7 @@ const run = promisify(execFile);
 export class RedisServer {
   private constructor(
     readonly port: number,
-    private readonly pidFile: string,
+    private pidFile: string,
   ) {}
 
   get url(): string {
@@ -89,9 +89,15 @@ export class RedisServer {
     await this.waitUntil(false);
   }
 
-  /** Starts a new server on the same port (after stop()), as when Redis comes back. */
-  restart(): Promise<RedisServer> {
-    return RedisServer.start(this.port);
+  /**
+   * Starts a new server on the same port (after stop()), as when Redis comes
+   * back. This object then stands for the new process, so one stop() in a
+   * teardown stops whichever is running.
+   */
+  async restart(): Promise<RedisServer> {
+    const next = await RedisServer.start(this.port);
+    this.pidFile = next.pidFile;
+    return this;
   }
 
   private async waitUntil(up: boolean): Promise<void> {
