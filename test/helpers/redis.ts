@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,7 +24,7 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(port?: number): Promise<RedisServer> {
+  static async start(port?: number, extraArgs: readonly string[] = []): Promise<RedisServer> {
     const chosen = port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), "mpush-redis-"));
     const pidFile = join(dir, "redis.pid");
@@ -44,6 +45,7 @@ export class RedisServer {
       dir,
       "--logfile",
       join(dir, "redis.log"),
+      ...extraArgs,
     ]);
     const server = new RedisServer(chosen, pidFile);
     await server.waitUntil(true);
@@ -110,5 +112,93 @@ export class RedisServer {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis on port ${this.port} did not ${up ? "start" : "stop"}`);
+  }
+}
+
+/** A port p such that p and its cluster bus port p + 10000 are both free. */
+async function clusterPort(taken: Set<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = await freePort();
+    if (port > 55_000 || taken.has(port) || taken.has(port + 10_000)) continue;
+    if (await isFree(port + 10_000)) return port;
+  }
+  throw new Error("no free port pair for a cluster node");
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A real Redis Cluster of `masters` masters and no replicas on loopback
+ * (redis-server --cluster-enabled yes, then redis-cli --cluster create),
+ * stopped by PID like RedisServer.
+ */
+export class RedisCluster {
+  private constructor(readonly nodes: RedisServer[]) {}
+
+  /** "redis+cluster://h:p1,h:p2" with the first `seeds` nodes: what session.store takes. */
+  storeUrl(seeds = 2): string {
+    return `redis+cluster://${this.nodes
+      .slice(0, seeds)
+      .map((n) => `127.0.0.1:${n.port}`)
+      .join(",")}`;
+  }
+
+  static async start(masters = 3): Promise<RedisCluster> {
+    const taken = new Set<number>();
+    const nodes: RedisServer[] = [];
+    try {
+      for (let i = 0; i < masters; i++) {
+        const port = await clusterPort(taken);
+        taken.add(port);
+        taken.add(port + 10_000);
+        nodes.push(await RedisServer.start(port, ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]));
+      }
+      await run("redis-cli", [
+        "--cluster",
+        "create",
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ]);
+      const cluster = new RedisCluster(nodes);
+      await cluster.waitUntilOk();
+      return cluster;
+    } catch (error) {
+      await Promise.all(nodes.map((n) => n.stop()));
+      throw error;
+    }
+  }
+
+  /** Every key on every master with its value (each node scanned on its own). */
+  async dump(): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    for (const node of this.nodes) for (const [k, v] of await node.dump()) out.set(k, v);
+    return out;
+  }
+
+  /** The node holding `key`'s slot answers PTTL. */
+  async pttl(key: string): Promise<number> {
+    const { stdout } = await run("redis-cli", ["-c", "-p", String(this.nodes[0]?.port), "PTTL", key]);
+    return Number(stdout.trim());
+  }
+
+  stop(): Promise<void> {
+    return Promise.all(this.nodes.map((n) => n.stop())).then(() => undefined);
+  }
+
+  private async waitUntilOk(): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const states = await Promise.all(this.nodes.map((n) => n.cli("CLUSTER", "INFO")));
+      if (states.every((s) => s.includes("cluster_state:ok"))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("the cluster did not reach cluster_state:ok");
   }
 }

@@ -57,6 +57,10 @@ test("Redis: no key or value holds the session id, the device id or the secret, 
   const dump = await redis.dump();
   t.is(dump.size, 2, "the rotated session and one claimed nonce; the old record is gone");
   t.false(dump.has(sessionKey));
+  const nonceKeys = [...dump.keys()].filter((k) => k.startsWith("mpush::n:"));
+  t.is(nonceKeys.length, 1);
+  // "1" as written by SET NX PX, not a Keyv JSON envelope: the atomic claim was used.
+  t.is(dump.get(nonceKeys[0] as string)?.toString(), "1");
   for (const key of dump.keys()) {
     const ttl = await redis.pttl(key);
     t.true(ttl > 0 && ttl <= Math.max(TTL, 2 * WINDOW), `${key}: PTTL ${ttl}`);
