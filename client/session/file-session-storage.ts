@@ -1,11 +1,15 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { type ClientSession, isClientSession, type SessionStorage } from "./client-session.js";
 
 /**
- * A session in a JSON file, written atomically (temp file + rename) with mode
- * 0600. A missing or unreadable file is "no session", never an error: the
- * client then simply handshakes.
+ * A session in a JSON file, written atomically with mode 0600: a temp file
+ * with an unguessable name is created exclusively (O_EXCL, so nothing planted
+ * at that path, symlink or file, is ever written through), flushed, then
+ * renamed over the target. Concurrent saves never share a temp file; the last
+ * rename wins. A missing or unreadable file is "no session", never an error:
+ * the client then simply handshakes.
  */
 export class FileSessionStorage implements SessionStorage {
   constructor(private readonly file: string) {}
@@ -26,10 +30,22 @@ export class FileSessionStorage implements SessionStorage {
   }
 
   async save(session: ClientSession): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, this.file);
+    const dir = dirname(this.file);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const temp = join(dir, `.${basename(this.file)}.${randomBytes(8).toString("hex")}.tmp`);
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      try {
+        await handle.writeFile(`${JSON.stringify(session, null, 2)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
   }
 
   async clear(): Promise<void> {
