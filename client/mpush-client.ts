@@ -59,6 +59,8 @@ export class MPushClient extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private running = false;
   private attempt = 0;
+  /** Bumped by start() and close(): an attempt begun under an older value is abandoned. */
+  private generation = 0;
 
   constructor(private readonly options: MPushClientOptions) {
     super();
@@ -74,16 +76,9 @@ export class MPushClient extends EventEmitter {
 
   /** One attempt: open, then resume or handshake. Rejects when no session could be established. */
   async connect(): Promise<ConnectOutcome> {
-    const { host, port } = this.options;
-    const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
-    try {
-      const outcome = await this.establish(connection);
-      this.adopt(connection, outcome.heartbeatMs);
-      return outcome;
-    } catch (error) {
-      connection.close();
-      throw error;
-    }
+    const { connection, outcome } = await this.openSession();
+    this.adopt(connection, outcome.heartbeatMs);
+    return outcome;
   }
 
   /** Stays connected until close(): reconnects after every loss, with backoff. */
@@ -91,7 +86,7 @@ export class MPushClient extends EventEmitter {
     if (this.running) return;
     this.running = true;
     this.attempt = 0;
-    void this.tryConnect();
+    void this.tryConnect(++this.generation);
   }
 
   /** Sends a message that expects no reply; returns its seq. */
@@ -106,10 +101,23 @@ export class MPushClient extends EventEmitter {
 
   async close(): Promise<void> {
     this.running = false;
+    this.generation++;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.heartbeatTimer);
     this.connection?.close();
     this.connection = undefined;
+  }
+
+  /** Opens a connection and establishes a session on it, without adopting it. */
+  private async openSession(): Promise<{ connection: ClientConnection; outcome: ConnectOutcome }> {
+    const { host, port } = this.options;
+    const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
+    try {
+      return { connection, outcome: await this.establish(connection) };
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
   }
 
   private async establish(connection: ClientConnection): Promise<ConnectOutcome> {
@@ -214,13 +222,21 @@ export class MPushClient extends EventEmitter {
     if (this.running) this.scheduleReconnect();
   }
 
-  private async tryConnect(): Promise<void> {
-    if (!this.running) return;
+  private async tryConnect(generation: number): Promise<void> {
+    const current = () => this.running && generation === this.generation;
+    if (!current()) return;
     try {
-      const outcome = await this.connect();
+      const { connection, outcome } = await this.openSession();
+      if (!current()) {
+        // close() (or a new start()) came while this attempt was in flight: its session stays stored, the connection goes.
+        connection.close();
+        return;
+      }
+      this.adopt(connection, outcome.heartbeatMs);
       this.attempt = 0;
       this.emit("established", outcome);
     } catch (error) {
+      if (!current()) return;
       if (error instanceof VerificationError || isFatalHandshakeRefusal(error)) {
         this.running = false;
         this.emit("error", error);
@@ -233,7 +249,8 @@ export class MPushClient extends EventEmitter {
 
   private scheduleReconnect(): void {
     const delay = backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, this.attempt++);
-    this.reconnectTimer = setTimeout(() => void this.tryConnect(), delay);
+    const generation = this.generation;
+    this.reconnectTimer = setTimeout(() => void this.tryConnect(generation), delay);
   }
 
   private requireConnection(): ClientConnection {

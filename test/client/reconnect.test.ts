@@ -1,0 +1,101 @@
+import "reflect-metadata";
+import test from "ava";
+import { type ConnectOutcome, MemorySessionStorage, MPushClient } from "../../client/index.js";
+import { OkReply } from "../../core/protocol/index.js";
+import { ECHO, withEcho } from "../helpers/echo-plugin.js";
+import { RedisServer } from "../helpers/redis.js";
+import { startServer } from "../helpers/server.js";
+import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
+import { eventually, sleep } from "../helpers/wait.js";
+
+const FAST = { baseMs: 50, factor: 1.5, maxMs: 300, jitter: 0.2 };
+
+function collect(client: MPushClient) {
+  const established: ConnectOutcome[] = [];
+  const disconnected: string[] = [];
+  client.on("established", (o: ConnectOutcome) => established.push(o));
+  client.on("disconnected", (r: string) => disconnected.push(r));
+  client.on("error", () => {});
+  return { established, disconnected };
+}
+
+test("start() reconnects after the server restarts and resumes with FAST_CONNECT when the store survived", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const first = await startServer({ session: { store: redis.url } }, withEcho);
+  const port = first.port;
+  const keyFile = first.keyFile;
+  const storage = new MemorySessionStorage();
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port,
+    serverKey: pinnedKey(keyFile),
+    device: DEVICE,
+    storage,
+    backoff: FAST,
+  });
+  t.teardown(() => client.close());
+  const events = collect(client);
+  client.start();
+  await eventually(() => (events.established.length === 1 ? true : undefined));
+  t.is(events.established[0]?.outcome, "handshake");
+  const firstId = events.established[0]?.sessionId;
+
+  await first.close();
+  await eventually(() => (events.disconnected.length === 1 ? true : undefined));
+  t.false(client.isConnected);
+  await sleep(400); // a few refused attempts while nothing listens
+
+  const second = await startServer({ port, keyFile, session: { store: redis.url } }, withEcho);
+  t.teardown(second.close);
+  await eventually(() => (events.established.length === 2 ? true : undefined), 5000);
+  const resumed = events.established[1];
+  t.is(resumed?.outcome, "fast_connect");
+  t.is(resumed?.fastConnectError, undefined);
+  t.not(resumed?.sessionId, firstId);
+  t.is((await storage.load())?.sessionId, resumed?.sessionId);
+  t.true(client.isConnected);
+  const reply = await client.request(ECHO, Buffer.from("back"));
+  t.is(OkReply.decode(reply.body).data, `${resumed?.sessionId}|true|back`);
+});
+
+test("when the store did not survive the restart, the client is told SESSION_EXPIRED and handshakes", async (t) => {
+  const first = await startServer({}, withEcho);
+  const { port, keyFile } = first;
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port,
+    serverKey: pinnedKey(keyFile),
+    device: DEVICE,
+    backoff: FAST,
+  });
+  t.teardown(() => client.close());
+  const events = collect(client);
+  client.start();
+  await eventually(() => (events.established.length === 1 ? true : undefined));
+  await first.close();
+  const second = await startServer({ port, keyFile }, withEcho); // a fresh in-memory store
+  t.teardown(second.close);
+  await eventually(() => (events.established.length === 2 ? true : undefined), 5000);
+  t.is(events.established[1]?.outcome, "handshake");
+  t.is(events.established[1]?.fastConnectError, "SESSION_EXPIRED");
+});
+
+test("close() while start() is still connecting leaves no connection behind", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    backoff: FAST,
+  });
+  const events = collect(client);
+  client.start();
+  await client.close();
+  await sleep(300);
+  t.false(client.isConnected);
+  t.is(events.established.length, 0);
+  t.is(server.server.connections.size, 0);
+});
