@@ -31,7 +31,13 @@ export interface SessionStore {
   allocate(createdAtMs: number): SessionAllocation | undefined;
   save(id: string, record: StoredSession): Promise<void>;
   get(id: string): Promise<StoredSession | undefined>;
-  delete(id: string): Promise<void>;
+  /**
+   * Removes a session. True when this call removed it: of concurrent calls for
+   * one id exactly one gets true, so a resume can consume its session once
+   * (Redis DEL/UNLINK and a Map are atomic; an adapter that does not report
+   * what it removed makes every caller win).
+   */
+  delete(id: string): Promise<boolean>;
   /** True the first time a nonce is claimed within `ttlMs`, false for a repeat. */
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean>;
 }
@@ -87,8 +93,8 @@ export class KeyvSessionStore implements SessionStore {
     return record;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.bounded("delete session", this.keyv.delete(this.sessionKey(id)));
+  delete(id: string): Promise<boolean> {
+    return this.bounded("delete session", this.keyv.delete(this.sessionKey(id)));
   }
 
   async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {

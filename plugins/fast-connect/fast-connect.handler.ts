@@ -41,9 +41,11 @@ const SESSION_ID_MAX_BYTES = 64;
  *   device differs from the session's   INVALID_DEVICE
  *   timestamp outside the window        REPLAYED
  *   nonce already claimed (any node)    REPLAYED
- * then the session is saved under a new id with a new secret, the old id is
- * deleted, FAST_CONNECT_OK goes out in clear, keys switch on, and the session
- * is set on the connection once that reply is written.
+ * then the presented id is deleted, and only the request whose delete removed
+ * it goes on (another one racing it gets SESSION_EXPIRED: a session resumes
+ * once), the session is saved under a new id with a new secret,
+ * FAST_CONNECT_OK goes out in clear, keys switch on, and the session is set on
+ * the connection once that reply is written.
  */
 @Handles(Command.FAST_CONNECT, { request: FastConnectRequest, access: "public" })
 export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
@@ -86,6 +88,11 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     const allocation = this.sessions.allocate(session.createdAtMs);
     if (allocation === undefined)
       throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session reached its maximum lifetime");
+    // Consume the presented id before issuing its successor: of two resumes racing with different nonces
+    // (on one node or several), only the one whose delete removed the record goes on. Single use.
+    if (!(await storeCall(() => this.sessions.delete(hello.sessionId)))) {
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
+    }
     const serverHello = encodeMessage(FastConnectServerHello, {
       serverNonce: randomBytes(NONCE_LENGTH),
       sessionId: allocation.id,
@@ -102,7 +109,6 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       expiresAtMs: allocation.expiresAtMs,
     };
     await storeCall(() => this.sessions.save(allocation.id, rotated));
-    await storeCall(() => this.sessions.delete(hello.sessionId));
     return reply(
       FastConnectOk,
       { serverHello, finished: schedule.finished(th) },

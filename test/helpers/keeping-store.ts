@@ -27,8 +27,10 @@ export class KeepingSessionStore implements SessionStore {
   get(id: string): Promise<StoredSession | undefined> {
     return this.inner.get(id);
   }
-  async delete(): Promise<void> {
+  /** Reports success without removing anything. */
+  async delete(): Promise<boolean> {
     this.deletes++;
+    return true;
   }
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
     return this.inner.claimNonce(nonce, ttlMs);

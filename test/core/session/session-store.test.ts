@@ -74,6 +74,15 @@ test("a sealed record does not open under another id's key, under another identi
   t.is(await store.get("id-a"), undefined);
 });
 
+test("delete reports whether this call removed the session: concurrent deletes of one id, exactly one true", async (t) => {
+  const { store, clock } = storeWith();
+  await store.save("id-1", record(clock.now()));
+  const results = await Promise.all(Array.from({ length: 5 }, () => store.delete("id-1")));
+  t.is(results.filter(Boolean).length, 1);
+  t.false(await store.delete("id-1"));
+  t.false(await store.delete("never-existed"));
+});
+
 test("claimNonce: true once, false after; concurrent claims of one nonce: exactly one wins", async (t) => {
   const { store } = storeWith();
   const nonce = randomBytes(32);

@@ -4,6 +4,7 @@ import { Command, ErrorCode, SESSION_STORE } from "../../../core/index.js";
 import { ErrorReply } from "../../../core/protocol/index.js";
 import { KeepingSessionStore, keepingStorePlugin } from "../../helpers/keeping-store.js";
 import { RawClient } from "../../helpers/raw-client.js";
+import { RedisServer } from "../../helpers/redis.js";
 import { ManualClock, startServer, type TestServer } from "../../helpers/server.js";
 import {
   errorCodeOf,
@@ -102,4 +103,44 @@ test("two connections racing the same captured bytes: exactly one is resumed", a
     t.is(lost.length, 1);
     t.true([ErrorCode.REPLAYED, ErrorCode.SESSION_EXPIRED].includes(lost[0] as ErrorCode));
   }
+});
+
+test("two concurrent resumes of one session, each with its own fresh nonce, do not fork the chain", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  for (let round = 0; round < 5; round++) {
+    const session = await handshaken(server);
+    const raws = await Promise.all([RawClient.open(server.port), RawClient.open(server.port)]);
+    t.teardown(() => {
+      for (const raw of raws) raw.close();
+    });
+    for (const raw of raws) raw.writeFrame(Command.FAST_CONNECT, 1, fastConnectRequest(ticketOf(session)).body);
+    const replies = await Promise.all(raws.map((raw) => raw.next()));
+    t.is(replies.filter((r) => r.cmd === Command.FAST_CONNECT).length, 1, `round ${round}: one resume only`);
+    t.deepEqual(
+      replies.map(errorCodeOf).filter((c) => c !== undefined),
+      [ErrorCode.SESSION_EXPIRED],
+    );
+  }
+});
+
+test("the same, with two nodes on one Redis: a session is resumed at most once", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const a = await startServer({ session: { store: redis.url } });
+  t.teardown(a.close);
+  const b = await startServer({ keyFile: a.keyFile, session: { store: redis.url } });
+  t.teardown(b.close);
+  let forks = 0;
+  for (let round = 0; round < 10; round++) {
+    const session = await handshaken(a);
+    const raws = await Promise.all([RawClient.open(a.port), RawClient.open(b.port)]);
+    t.teardown(() => {
+      for (const raw of raws) raw.close();
+    });
+    for (const raw of raws) raw.writeFrame(Command.FAST_CONNECT, 1, fastConnectRequest(ticketOf(session)).body);
+    const replies = await Promise.all(raws.map((raw) => raw.next()));
+    if (replies.filter((r) => r.cmd === Command.FAST_CONNECT).length !== 1) forks++;
+  }
+  t.is(forks, 0, "rounds in which both resumes succeeded");
 });
