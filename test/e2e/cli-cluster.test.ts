@@ -38,13 +38,15 @@ test.before(async (t) => {
       MPUSH_KEY_FILE: keyFile,
       MPUSH_SESSION_STORE: redis.url,
     });
-  try {
-    const [a, b] = await Promise.all([node(), node()]);
-    t.context = { dir, redis, a, b, keyFile, otherPub: `${otherFile}.pub` };
-  } catch (error) {
+  const started = await Promise.allSettled([node(), node()]);
+  const nodes = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  if (nodes.length < 2) {
+    await Promise.all(nodes.map((n) => n.stop()));
     await redis.stop();
-    throw error;
+    throw (started.find((s) => s.status === "rejected") as PromiseRejectedResult).reason;
   }
+  const [a, b] = nodes as [ChildServer, ChildServer];
+  t.context = { dir, redis, a, b, keyFile, otherPub: `${otherFile}.pub` };
 });
 
 test.after.always(async (t) => {
