@@ -7,15 +7,14 @@ import { keepingStorePlugin } from "../helpers/keeping-store.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { RedisCluster } from "../helpers/redis.js";
 import { leaks, spellings } from "../helpers/secrets-at-rest.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { startServer } from "../helpers/server.js";
 import {
   DEVICE,
   errorCodeOf,
+  fastConnectOn,
   fastConnectRequest,
-  pinnedKey,
+  handshakeOn,
   rawFastConnect,
-  rawHandshake,
-  sendFastConnect,
   ticketOf,
 } from "../helpers/session-peer.js";
 
@@ -29,22 +28,6 @@ test.after.always(async (t) => {
   await t.context.cluster?.stop();
 });
 
-async function handshaken(server: TestServer) {
-  const raw = await RawClient.open(server.port);
-  const { session } = await rawHandshake(raw, pinnedKey(server.keyFile));
-  raw.close();
-  return session;
-}
-
-async function send(server: TestServer, body: Uint8Array) {
-  const raw = await RawClient.open(server.port);
-  try {
-    return await sendFastConnect(raw, body);
-  } finally {
-    raw.close();
-  }
-}
-
 test.serial(
   "HANDSHAKE and FAST_CONNECT through redis+cluster://, records and nonce claims spread over the masters",
   async (t) => {
@@ -54,13 +37,16 @@ test.serial(
     t.teardown(server.close);
     const sessions = [];
     for (let i = 0; i < 6; i++) {
-      const session = await handshaken(server);
+      const session = await handshakeOn(server);
       t.regex(session.sessionId, /^[A-Za-z0-9_-]{24}$/);
       const raw = await RawClient.open(server.port);
       t.teardown(() => raw.close());
       const resumed = await rawFastConnect(raw, ticketOf(session));
       t.not(resumed.session.sessionId, session.sessionId);
-      t.is(errorCodeOf(await send(server, fastConnectRequest(ticketOf(session)).body)), ErrorCode.SESSION_EXPIRED);
+      t.is(
+        errorCodeOf(await fastConnectOn(server, fastConnectRequest(ticketOf(session)).body)),
+        ErrorCode.SESSION_EXPIRED,
+      );
       sessions.push(session, resumed.session);
     }
     const dump = await cluster.dump();
@@ -93,10 +79,10 @@ test.serial(
     const { cluster } = t.context;
     const server = await startServer({ session: { store: cluster.storeUrl(1) } }, [{ plugin: keepingStorePlugin }]);
     t.teardown(server.close);
-    const session = await handshaken(server);
+    const session = await handshakeOn(server);
     const captured = fastConnectRequest(ticketOf(session)).body;
-    t.is((await send(server, captured)).cmd, Command.FAST_CONNECT);
-    const replay = await send(server, captured);
+    t.is((await fastConnectOn(server, captured)).cmd, Command.FAST_CONNECT);
+    const replay = await fastConnectOn(server, captured);
     t.is(errorCodeOf(replay), ErrorCode.REPLAYED);
     t.regex(ErrorReply.decode(replay.body).reason, /already used/);
 
@@ -119,7 +105,7 @@ test.serial(
     const keyFile = a.keyFile;
     const b = await startServer({ keyFile, session: { store: `redis+cluster://127.0.0.1:${cluster.nodes[2]?.port}` } });
     t.teardown(b.close);
-    const session = await handshaken(a);
+    const session = await handshakeOn(a);
     const captured = fastConnectRequest(ticketOf(session)).body;
     const raws = await Promise.all([RawClient.open(a.port), RawClient.open(b.port)]);
     t.teardown(() => {

@@ -5,8 +5,16 @@ import { type DeviceInfo, type EstablishedSession, startHandshake } from "../../
 import { PinnedServerKey } from "../../core/crypto/identity-key.js";
 import { RecordCipher } from "../../core/crypto/record-cipher.js";
 import type { EphemeralKeyPair } from "../../core/crypto/x25519.js";
-import { Command, ErrorReply, FrameFlag, type Packet } from "../../core/protocol/index.js";
-import type { RawClient } from "./raw-client.js";
+import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
+import {
+  Command,
+  ErrorReply,
+  FastConnectOk,
+  FastConnectServerHello,
+  FrameFlag,
+  type Packet,
+} from "../../core/protocol/index.js";
+import { RawClient } from "./raw-client.js";
 
 export const DEVICE: DeviceInfo = {
   deviceId: "device-1",
@@ -146,4 +154,51 @@ function expectReply(packet: Packet, cmd: number, seq: number): Packet {
   }
   if ((packet.flags & FrameFlag.ENCRYPTED) !== 0) throw new Error("the establishing reply must be sent in clear");
   return packet;
+}
+
+/** What the one-shot helpers need of a server: where it listens and its key file. */
+export interface ServerAddress {
+  readonly port: number;
+  readonly keyFile: string;
+}
+
+/** Opens a connection, handshakes, closes it; the session to resume. */
+export async function handshakeOn(server: ServerAddress, options: HandshakeOptions = {}): Promise<EstablishedSession> {
+  const raw = await RawClient.open(server.port);
+  try {
+    return (await rawHandshake(raw, pinnedKey(server.keyFile), options)).session;
+  } finally {
+    raw.close();
+  }
+}
+
+/** Sends one FAST_CONNECT body on a connection of its own and returns the raw reply. */
+export async function fastConnectOn(server: ServerAddress, body: Uint8Array): Promise<Packet> {
+  const raw = await RawClient.open(server.port);
+  try {
+    return await sendFastConnect(raw, body);
+  } finally {
+    raw.close();
+  }
+}
+
+export type Resumed =
+  | { readonly code: undefined; readonly session: EstablishedSession; readonly hello: FastConnectServerHello }
+  | { readonly code: number; readonly session?: undefined; readonly hello?: undefined };
+
+/** A fresh FAST_CONNECT for `ticket` on a connection of its own: the new session, or the ERROR code. */
+export async function resumeOn(server: ServerAddress, ticket: Ticket, timestampMs?: number): Promise<Resumed> {
+  const flow = fastConnectRequest(ticket, { timestampMs });
+  const reply = await fastConnectOn(server, flow.body);
+  const code = errorCodeOf(reply);
+  if (code !== undefined) return { code };
+  const hello = FastConnectServerHello.decode(FastConnectOk.decode(reply.body).serverHello);
+  return { code: undefined, session: flow.finish(reply.body), hello };
+}
+
+/** The frames in a captured byte stream (0xDF as cmd 1). */
+export function framesOf(bytes: Buffer): Packet[] {
+  const out: Packet[] = [];
+  new FrameDecoder(1 << 24).push(bytes, (p) => out.push({ ...p, body: Buffer.from(p.body) }));
+  return out;
 }

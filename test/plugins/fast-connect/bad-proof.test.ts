@@ -7,34 +7,22 @@ import { startServer, type TestServer } from "../../helpers/server.js";
 import {
   DEVICE,
   errorCodeOf,
+  fastConnectOn,
   fastConnectRequest,
-  pinnedKey,
+  handshakeOn,
   rawFastConnect,
-  rawHandshake,
   sendFastConnect,
   type Ticket,
 } from "../../helpers/session-peer.js";
 
-async function victimSession(server: TestServer) {
-  const raw = await RawClient.open(server.port);
-  const { session } = await rawHandshake(raw, pinnedKey(server.keyFile));
-  raw.close();
-  return session;
-}
-
-async function attempt(server: TestServer, ticket: Ticket) {
-  const raw = await RawClient.open(server.port);
-  try {
-    return await sendFastConnect(raw, fastConnectRequest(ticket).body);
-  } finally {
-    raw.close();
-  }
+function attempt(server: TestServer, ticket: Ticket) {
+  return fastConnectOn(server, fastConnectRequest(ticket).body);
 }
 
 test("a stolen session id and device id without the secret resume nothing: BAD_PROOF", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await victimSession(server);
+  const session = await handshakeOn(server);
   // What a sniffer of MPush's FAST_CONNECT would hold: the id and the device, in clear. Not the secret.
   for (let i = 0; i < 3; i++) {
     const reply = await attempt(server, {
@@ -60,7 +48,7 @@ test("a stolen session id and device id without the secret resume nothing: BAD_P
 test("a nearly right secret (one bit off) is BAD_PROOF", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await victimSession(server);
+  const session = await handshakeOn(server);
   const secret = Buffer.from(session.secrets.sessionSecret);
   secret[0] = (secret[0] as number) ^ 0x80;
   const reply = await attempt(server, {
@@ -74,7 +62,7 @@ test("a nearly right secret (one bit off) is BAD_PROOF", async (t) => {
 test("the proof is checked before the device: a wrong secret from another device is BAD_PROOF, not INVALID_DEVICE", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await victimSession(server);
+  const session = await handshakeOn(server);
   const reply = await attempt(server, {
     sessionId: session.sessionId,
     deviceId: "someone-else",
@@ -86,7 +74,7 @@ test("the proof is checked before the device: a wrong secret from another device
 test("the binder covers the whole hello: the owner's binder on an edited hello is BAD_PROOF", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await victimSession(server);
+  const session = await handshakeOn(server);
   const ticket = {
     sessionId: session.sessionId,
     deviceId: DEVICE.deviceId,

@@ -1,36 +1,12 @@
 import "reflect-metadata";
 import test from "ava";
-import { ErrorCode, FastConnectOk, FastConnectServerHello } from "../../../core/protocol/index.js";
+import { ErrorCode } from "../../../core/protocol/index.js";
 import { RawClient } from "../../helpers/raw-client.js";
-import { ManualClock, startServer, type TestServer } from "../../helpers/server.js";
-import {
-  errorCodeOf,
-  fastConnectRequest,
-  pinnedKey,
-  rawHandshake,
-  sendFastConnect,
-  type Ticket,
-  ticketOf,
-} from "../../helpers/session-peer.js";
+import { ManualClock, startServer } from "../../helpers/server.js";
+import { pinnedKey, rawHandshake, resumeOn, ticketOf } from "../../helpers/session-peer.js";
 
 const TTL = 10_000;
 const MAX_LIFETIME = 15_000;
-
-async function resume(server: TestServer, ticket: Ticket, clock: ManualClock) {
-  const raw = await RawClient.open(server.port);
-  try {
-    const flow = fastConnectRequest(ticket, { timestampMs: clock.now() });
-    const reply = await sendFastConnect(raw, flow.body);
-    const code = errorCodeOf(reply);
-    if (code !== undefined) return { code };
-    return {
-      session: flow.finish(reply.body),
-      hello: FastConnectServerHello.decode(FastConnectOk.decode(reply.body).serverHello),
-    };
-  } finally {
-    raw.close();
-  }
-}
 
 test("session.maxLifetimeMs ends a chain that the sliding ttl alone would keep alive", async (t) => {
   const clock = new ManualClock();
@@ -44,18 +20,18 @@ test("session.maxLifetimeMs ends a chain that the sliding ttl alone would keep a
 
   // 8 s in: now + ttl would be 18 s, the cap says 15 s.
   clock.advance(8000);
-  const first = await resume(server, ticketOf(session), clock);
+  const first = await resumeOn(server, ticketOf(session), clock.now());
   if (!first.session) return t.fail(`refused with ${first.code}`);
   t.true(Math.abs(first.hello.expiresAtMs - (created + MAX_LIFETIME)) < 1000, "expiry capped by the lifetime");
   t.true(first.hello.expiresAtMs < clock.now() + TTL);
 
   // 14 s in: still inside the cap, resumes, expiry stays at the cap.
   clock.advance(6000);
-  const second = await resume(server, ticketOf(first.session), clock);
+  const second = await resumeOn(server, ticketOf(first.session), clock.now());
   if (!second.session) return t.fail(`refused with ${second.code}`);
   t.is(second.hello.expiresAtMs, first.hello.expiresAtMs);
 
   // 15.5 s in: only 1.5 s after the last resume, far inside a sliding ttl, but past the cap.
   clock.advance(1500);
-  t.is((await resume(server, ticketOf(second.session), clock)).code, ErrorCode.SESSION_EXPIRED);
+  t.is((await resumeOn(server, ticketOf(second.session), clock.now())).code, ErrorCode.SESSION_EXPIRED);
 });

@@ -17,19 +17,13 @@ import {
   DEVICE,
   errorCodeOf,
   fastConnectRequest,
+  handshakeOn,
   pinnedKey,
   rawFastConnect,
   rawHandshake,
   sendFastConnect,
   ticketOf,
 } from "../../helpers/session-peer.js";
-
-async function handshaken(server: TestServer, heartbeat?: { minHeartbeatMs: number; maxHeartbeatMs: number }) {
-  const raw = await RawClient.open(server.port);
-  const result = await rawHandshake(raw, pinnedKey(server.keyFile), { heartbeat });
-  raw.close();
-  return result.session;
-}
 
 async function refusal(server: TestServer, body: Uint8Array) {
   const raw = await RawClient.open(server.port);
@@ -58,7 +52,7 @@ test("an id the store does not hold answers SESSION_EXPIRED, with the request's 
 test("the right secret from another device answers INVALID_DEVICE and resumes nothing", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await handshaken(server);
+  const session = await handshakeOn(server);
   const { error } = await refusal(server, fastConnectRequest(ticketOf(session, "device-2")).body);
   t.is(error?.code, ErrorCode.INVALID_DEVICE);
   // The owner is not locked out by someone else's attempt.
@@ -70,7 +64,7 @@ test("the right secret from another device answers INVALID_DEVICE and resumes no
 test("FAST_CONNECT_OK renegotiates the heartbeat from the new request's bounds", async (t) => {
   const server = await startServer({ heartbeat: { minMs: 10_000, maxMs: 60_000 } });
   t.teardown(server.close);
-  const session = await handshaken(server, { minHeartbeatMs: 0, maxHeartbeatMs: 20_000 });
+  const session = await handshakeOn(server, { heartbeat: { minHeartbeatMs: 0, maxHeartbeatMs: 20_000 } });
   t.is(session.heartbeatMs, 20_000);
   const raw = await RawClient.open(server.port);
   t.teardown(() => raw.close());
@@ -99,7 +93,7 @@ test("a refused FAST_CONNECT leaves the connection usable for a HANDSHAKE", asyn
 test("FAST_CONNECT_OK is proven: finished MAC and a fresh server nonce; a tampered finished is a VerificationError", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await handshaken(server);
+  const session = await handshakeOn(server);
   const flow = fastConnectRequest(ticketOf(session));
   const raw = await RawClient.open(server.port);
   t.teardown(() => raw.close());
@@ -117,7 +111,7 @@ test("FAST_CONNECT_OK is proven: finished MAC and a fresh server nonce; a tamper
 test("malformed FAST_CONNECT bodies are refused by field and leave the connection usable", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const session = await handshaken(server);
+  const session = await handshakeOn(server);
   const raw = await RawClient.open(server.port);
   t.teardown(() => raw.close());
   raw.writeFrame(Command.FAST_CONNECT, 1, Buffer.from([0xff, 0xff, 0xff]));

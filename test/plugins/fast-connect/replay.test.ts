@@ -5,44 +5,27 @@ import { ErrorReply } from "../../../core/protocol/index.js";
 import { KeepingSessionStore, keepingStorePlugin } from "../../helpers/keeping-store.js";
 import { RawClient } from "../../helpers/raw-client.js";
 import { RedisServer } from "../../helpers/redis.js";
-import { ManualClock, startServer, type TestServer } from "../../helpers/server.js";
-import {
-  errorCodeOf,
-  fastConnectRequest,
-  pinnedKey,
-  rawHandshake,
-  sendFastConnect,
-  ticketOf,
-} from "../../helpers/session-peer.js";
+import { ManualClock, startServer } from "../../helpers/server.js";
+import { errorCodeOf, fastConnectOn, fastConnectRequest, handshakeOn, ticketOf } from "../../helpers/session-peer.js";
 
 const WINDOW = 5000;
-
-async function handshaken(server: TestServer) {
-  const raw = await RawClient.open(server.port);
-  const { session } = await rawHandshake(raw, pinnedKey(server.keyFile));
-  raw.close();
-  return session;
-}
-
-async function send(server: TestServer, body: Uint8Array) {
-  const raw = await RawClient.open(server.port);
-  try {
-    return await sendFastConnect(raw, body);
-  } finally {
-    raw.close();
-  }
-}
 
 test("a timestamp outside the window, past or future, is REPLAYED and does not consume the session", async (t) => {
   const server = await startServer({ session: { replayWindowMs: WINDOW } });
   t.teardown(server.close);
-  const session = await handshaken(server);
+  const session = await handshakeOn(server);
   for (const skew of [-(WINDOW + 2000), WINDOW + 2000]) {
-    const reply = await send(server, fastConnectRequest(ticketOf(session), { timestampMs: Date.now() + skew }).body);
+    const reply = await fastConnectOn(
+      server,
+      fastConnectRequest(ticketOf(session), { timestampMs: Date.now() + skew }).body,
+    );
     t.is(errorCodeOf(reply), ErrorCode.REPLAYED, `skew ${skew}`);
     t.regex(ErrorReply.decode(reply.body).reason, /timestamp/);
   }
-  const ok = await send(server, fastConnectRequest(ticketOf(session), { timestampMs: Date.now() - WINDOW / 2 }).body);
+  const ok = await fastConnectOn(
+    server,
+    fastConnectRequest(ticketOf(session), { timestampMs: Date.now() - WINDOW / 2 }).body,
+  );
   t.is(ok.cmd, Command.FAST_CONNECT);
 });
 
@@ -52,35 +35,35 @@ test("a reused nonce is REPLAYED even when the session is still in the store", a
   t.teardown(server.close);
   const store = server.server.container.resolve<KeepingSessionStore>(SESSION_STORE);
   t.true(store instanceof KeepingSessionStore);
-  const session = await handshaken(server);
+  const session = await handshakeOn(server);
   const captured = fastConnectRequest(ticketOf(session)).body;
 
-  t.is((await send(server, captured)).cmd, Command.FAST_CONNECT);
+  t.is((await fastConnectOn(server, captured)).cmd, Command.FAST_CONNECT);
   t.is(store.deletes, 1, "the server tried to retire the old id");
   t.not(await store.get(session.sessionId), undefined, "the old session is still there");
 
-  const replay = await send(server, captured);
+  const replay = await fastConnectOn(server, captured);
   t.is(errorCodeOf(replay), ErrorCode.REPLAYED);
   t.regex(ErrorReply.decode(replay.body).reason, /already used/);
   // A fresh request (new nonce) for the same, still stored, session does go through: only the nonce was refused.
-  t.is((await send(server, fastConnectRequest(ticketOf(session)).body)).cmd, Command.FAST_CONNECT);
+  t.is((await fastConnectOn(server, fastConnectRequest(ticketOf(session)).body)).cmd, Command.FAST_CONNECT);
 });
 
 test("a captured FAST_CONNECT replayed later is refused: SESSION_EXPIRED after rotation, REPLAYED once stale", async (t) => {
   const clock = new ManualClock();
   const server = await startServer({ session: { replayWindowMs: WINDOW } }, [], { clock });
   t.teardown(server.close);
-  const session = await handshaken(server);
+  const session = await handshakeOn(server);
   const captured = fastConnectRequest(ticketOf(session), { timestampMs: clock.now() }).body;
-  t.is((await send(server, captured)).cmd, Command.FAST_CONNECT);
-  t.is(errorCodeOf(await send(server, captured)), ErrorCode.SESSION_EXPIRED);
+  t.is((await fastConnectOn(server, captured)).cmd, Command.FAST_CONNECT);
+  t.is(errorCodeOf(await fastConnectOn(server, captured)), ErrorCode.SESSION_EXPIRED);
 
   const kept = await startServer({ session: { replayWindowMs: WINDOW } }, [{ plugin: keepingStorePlugin }], { clock });
   t.teardown(kept.close);
-  const other = await handshaken(kept);
+  const other = await handshakeOn(kept);
   const old = fastConnectRequest(ticketOf(other), { timestampMs: clock.now() }).body;
   clock.advance(WINDOW + 1000);
-  const late = await send(kept, old);
+  const late = await fastConnectOn(kept, old);
   t.is(errorCodeOf(late), ErrorCode.REPLAYED);
   t.regex(ErrorReply.decode(late.body).reason, /timestamp/);
 });
@@ -89,7 +72,7 @@ test("two connections racing the same captured bytes: exactly one is resumed", a
   const server = await startServer();
   t.teardown(server.close);
   for (let round = 0; round < 5; round++) {
-    const session = await handshaken(server);
+    const session = await handshakeOn(server);
     const captured = fastConnectRequest(ticketOf(session)).body;
     const raws = await Promise.all([RawClient.open(server.port), RawClient.open(server.port)]);
     t.teardown(() => {
@@ -109,7 +92,7 @@ test("two concurrent resumes of one session, each with its own fresh nonce, do n
   const server = await startServer();
   t.teardown(server.close);
   for (let round = 0; round < 5; round++) {
-    const session = await handshaken(server);
+    const session = await handshakeOn(server);
     const raws = await Promise.all([RawClient.open(server.port), RawClient.open(server.port)]);
     t.teardown(() => {
       for (const raw of raws) raw.close();
@@ -133,7 +116,7 @@ test("the same, with two nodes on one Redis: a session is resumed at most once",
   t.teardown(b.close);
   let forks = 0;
   for (let round = 0; round < 10; round++) {
-    const session = await handshaken(a);
+    const session = await handshakeOn(a);
     const raws = await Promise.all([RawClient.open(a.port), RawClient.open(b.port)]);
     t.teardown(() => {
       for (const raw of raws) raw.close();

@@ -1,31 +1,9 @@
 import "reflect-metadata";
 import test from "ava";
-import { ErrorCode, FastConnectOk, FastConnectServerHello } from "../../../core/protocol/index.js";
+import { ErrorCode } from "../../../core/protocol/index.js";
 import { RawClient } from "../../helpers/raw-client.js";
-import { ManualClock, startServer, type TestServer } from "../../helpers/server.js";
-import {
-  errorCodeOf,
-  fastConnectRequest,
-  pinnedKey,
-  rawFastConnect,
-  rawHandshake,
-  sendFastConnect,
-  type Ticket,
-  ticketOf,
-} from "../../helpers/session-peer.js";
-
-async function resume(server: TestServer, ticket: Ticket, timestampMs?: number) {
-  const raw = await RawClient.open(server.port);
-  try {
-    const flow = fastConnectRequest(ticket, { timestampMs });
-    const reply = await sendFastConnect(raw, flow.body);
-    if (errorCodeOf(reply) !== undefined) return { code: errorCodeOf(reply) };
-    const hello = FastConnectServerHello.decode(FastConnectOk.decode(reply.body).serverHello);
-    return { session: flow.finish(reply.body), hello };
-  } finally {
-    raw.close();
-  }
-}
+import { ManualClock, startServer } from "../../helpers/server.js";
+import { pinnedKey, rawFastConnect, rawHandshake, resumeOn, ticketOf } from "../../helpers/session-peer.js";
 
 test("each FAST_CONNECT rotates the id and the secret; the presented id answers SESSION_EXPIRED afterwards", async (t) => {
   const server = await startServer();
@@ -36,17 +14,17 @@ test("each FAST_CONNECT rotates the id and the secret; the presented id answers 
   const ids = [session.sessionId];
   for (let i = 0; i < 3; i++) {
     const previous = session;
-    const next = await resume(server, ticketOf(previous));
+    const next = await resumeOn(server, ticketOf(previous));
     if (!next.session) return t.fail(`resume ${i} refused with ${next.code}`);
     session = next.session;
     t.regex(session.sessionId, /^[A-Za-z0-9_-]{24}$/);
     t.notDeepEqual(session.secrets.sessionSecret, previous.secrets.sessionSecret);
     ids.push(session.sessionId);
     // The old id is gone, even with its genuine secret and a fresh nonce.
-    t.is((await resume(server, ticketOf(previous))).code, ErrorCode.SESSION_EXPIRED);
+    t.is((await resumeOn(server, ticketOf(previous))).code, ErrorCode.SESSION_EXPIRED);
     // The old secret does not open the new id either.
     t.is(
-      (await resume(server, { ...ticketOf(session), sessionSecret: previous.secrets.sessionSecret })).code,
+      (await resumeOn(server, { ...ticketOf(session), sessionSecret: previous.secrets.sessionSecret })).code,
       ErrorCode.BAD_PROOF,
     );
   }
@@ -62,7 +40,7 @@ test("rotation slides the expiry: a resume later in the chain expires later", as
   t.teardown(() => raw.close());
   const start = await rawHandshake(raw, pinnedKey(server.keyFile));
   clock.advance(30_000);
-  const next = await resume(server, ticketOf(start.session), clock.now());
+  const next = await resumeOn(server, ticketOf(start.session), clock.now());
   if (!next.hello) return t.fail(`refused with ${next.code}`);
   t.true(Math.abs(next.hello.expiresAtMs - (clock.now() + ttl)) < 2000);
   t.true(next.hello.expiresAtMs >= start.session.expiresAtMs + 29_000);

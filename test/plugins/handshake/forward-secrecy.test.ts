@@ -12,7 +12,6 @@ import {
 } from "../../../core/crypto/key-schedule.js";
 import { RecordCipher } from "../../../core/crypto/record-cipher.js";
 import { ephemeralFromPrivate, generateEphemeral, x25519 } from "../../../core/crypto/x25519.js";
-import { FrameDecoder } from "../../../core/protocol/frame-decoder.js";
 import {
   Command,
   HandshakeOk,
@@ -24,16 +23,10 @@ import {
 import { ECHO, withEcho } from "../../helpers/echo-plugin.js";
 import { RawClient } from "../../helpers/raw-client.js";
 import { startServer } from "../../helpers/server.js";
-import { pinnedKey, rawHandshake } from "../../helpers/session-peer.js";
+import { framesOf, pinnedKey, rawHandshake } from "../../helpers/session-peer.js";
 import { FrameProxy } from "../../helpers/tcp-proxy.js";
 
 const SECRET_TEXT = "meet me at the usual place";
-
-function packetsOf(bytes: Buffer): Packet[] {
-  const out: Packet[] = [];
-  new FrameDecoder(1 << 20).push(bytes, (p) => out.push({ ...p, body: Buffer.from(p.body) }));
-  return out;
-}
 
 /** True when `secrets` open the first sealed frame of both directions. */
 function opens(secrets: EstablishedSecrets, clientFrame: Packet, serverFrame: Packet): boolean {
@@ -81,8 +74,8 @@ test("a recorded handshake cannot be opened with the server's long-term key and 
   t.true(OkReply.decode(answer.body).data.endsWith(SECRET_TEXT));
 
   // The eavesdropper's capture: every byte both ways.
-  const up = packetsOf(proxy.captured("clientToServer"));
-  const down = packetsOf(proxy.captured("serverToClient"));
+  const up = framesOf(proxy.captured("clientToServer"));
+  const down = framesOf(proxy.captured("serverToClient"));
   t.deepEqual(
     up.map((p) => p.cmd),
     [Command.HANDSHAKE, ECHO],
