@@ -61,6 +61,8 @@ const RECORD_TAG = 16;
 export class KeyvSessionStore implements SessionStore {
   /** Nonces being claimed right now in this process; closes the get/set race for non-Redis stores. */
   private readonly claiming = new Set<string>();
+  /** The one connect of a Redis store that every operation waits for; reset when it fails. */
+  private connecting: Promise<void> | undefined;
 
   constructor(
     @inject(KEYV) private readonly keyv: Keyv,
@@ -81,12 +83,13 @@ export class KeyvSessionStore implements SessionStore {
     const ttl = record.expiresAtMs - this.clock.now();
     if (ttl <= 0) return;
     const key = this.sessionKey(id);
-    await this.bounded("store session", this.keyv.set(key, this.seal(key, encodeMessage(SessionRecord, record)), ttl));
+    const sealed = this.seal(key, encodeMessage(SessionRecord, record));
+    await this.bounded("store session", () => this.keyv.set(key, sealed, ttl));
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
     const key = this.sessionKey(id);
-    const sealed = await this.bounded("read session", this.keyv.get<string>(key));
+    const sealed = await this.bounded("read session", () => this.keyv.get<string>(key));
     if (typeof sealed !== "string") return undefined;
     const record = this.open(key, sealed);
     if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
@@ -94,18 +97,18 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   delete(id: string): Promise<boolean> {
-    return this.bounded("delete session", this.keyv.delete(this.sessionKey(id)));
+    return this.bounded("delete session", () => this.keyv.delete(this.sessionKey(id)));
   }
 
   async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
     const key = `n:${hmacSha256(this.identity.indexKey, Buffer.from("nonce"), nonce).toString("base64url")}`;
-    const atomic = await this.bounded("claim nonce", this.claimAtomically(key, ttlMs));
+    const atomic = await this.bounded("claim nonce", () => this.claimAtomically(key, ttlMs));
     if (atomic !== undefined) return atomic;
     if (this.claiming.has(key)) return false;
     this.claiming.add(key);
     try {
-      if ((await this.bounded("read nonce", this.keyv.get(key))) !== undefined) return false;
-      await this.bounded("store nonce", this.keyv.set(key, 1, ttlMs));
+      if ((await this.bounded("read nonce", () => this.keyv.get(key))) !== undefined) return false;
+      await this.bounded("store nonce", () => this.keyv.set(key, 1, ttlMs));
       return true;
     } finally {
       this.claiming.delete(key);
@@ -153,7 +156,29 @@ export class KeyvSessionStore implements SessionStore {
     }
   }
 
-  private async bounded<T>(what: string, operation: Promise<T>): Promise<T> {
+  /**
+   * Redis only: the first operations of a fresh node share one connect and run
+   * once it is done. @keyv/redis connects lazily per call and treats a client
+   * that is still connecting as open, so without this the first burst of
+   * requests went out before the client was ready (ClientOfflineError, as the
+   * offline queue is off; on a cluster, before the slot map was loaded) and
+   * failed as STORE_UNAVAILABLE. Once connected, a later outage is not waited
+   * for: commands fail fast and the client reconnects by itself.
+   */
+  private connected(): Promise<void> {
+    const store: unknown = this.keyv.store;
+    if (!(store instanceof KeyvRedis)) return Promise.resolve();
+    this.connecting ??= store.getClient().then(
+      () => undefined,
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  private async bounded<T>(what: string, run: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -162,7 +187,7 @@ export class KeyvSessionStore implements SessionStore {
       );
     });
     try {
-      return await Promise.race([operation, timeout]);
+      return await Promise.race([this.connected().then(run), timeout]);
     } catch (cause) {
       if (cause instanceof StoreUnavailableError) throw cause;
       throw new StoreUnavailableError(`${what} failed`, { cause });
