@@ -105,6 +105,38 @@ test("close() ends the transport gracefully and reports its reason once", async 
   t.deepEqual(lifecycle.closedWith, ["test is done"]);
 });
 
+test("close() while a packet is being handled lets its reply out, then ends; queued packets are dropped", async (t) => {
+  const held = new HeldHandler();
+  const { connection, send, transport, lifecycle } = memoryConnection([held]);
+  send(150, 1);
+  send(150, 2);
+  connection.close("shutting down");
+  t.false(connection.isOpen);
+  t.false(transport.ended, "not yet: the first packet is still in hand");
+  held.release();
+  const reply = await transport.next();
+  t.is(reply.seq, 1);
+  await transport.waitClosed();
+  t.true(transport.ended);
+  t.false(transport.destroyed);
+  t.deepEqual(held.started, [1], "the queued packet was dropped");
+  t.deepEqual(lifecycle.closedWith, ["shutting down"]);
+});
+
+test("destroy() after a deferred close() does not end the transport later", async (t) => {
+  const held = new HeldHandler();
+  const { connection, send, transport } = memoryConnection([held]);
+  send(150, 1);
+  connection.close("closing");
+  connection.destroy("no time left");
+  held.release();
+  await transport.waitClosed();
+  await new Promise(setImmediate);
+  t.true(transport.destroyed);
+  t.false(transport.ended);
+  t.is(transport.packets.length, 0);
+});
+
 test("packets arriving after close() are ignored", async (t) => {
   const { connection, receive, transport } = memoryConnection([new HeartbeatHandler()]);
   connection.close("bye");
