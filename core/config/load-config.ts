@@ -119,8 +119,12 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>, pre
     }
     const current = base[key];
     const nested = current && typeof current === "object" && !Array.isArray(current);
-    if (nested && value && typeof value === "object" && !Array.isArray(value)) {
+    const section = value !== null && typeof value === "object" && !Array.isArray(value);
+    if (nested && section) {
       out[key] = merge(current as Record<string, unknown>, value as Record<string, unknown>, `${name}.`, problems);
+    } else if (nested) {
+      // A section (heartbeat, session) replaced by a scalar, null or a list: report it, keep the section valid.
+      problems.push(`${name}: expected an object, got ${JSON.stringify(value)}`);
     } else {
       out[key] = value;
     }

@@ -21,7 +21,7 @@ export interface Connection {
   sendHeartbeat(): void;
   /** A fresh seq for a server-initiated message (push, kick). */
   nextSeq(): number;
-  /** Flushes what is queued, then closes. */
+  /** Flushes what is queued (and the reply to a packet being handled), then closes. */
   close(reason: string): void;
 }
 
