@@ -65,6 +65,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   config = merge(config, withResolvedPaths(fromEnv, cwd), "", problems);
   if (options.overrides) config = merge(config, withResolvedPaths({ ...options.overrides }, cwd), "", problems);
 
+  // The embedded default key path is relative too: anchor it like any other.
+  if (typeof config.keyFile === "string") config.keyFile = resolve(cwd, config.keyFile);
   problems.push(...validate(config as unknown as ServerConfig));
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as ServerConfig;

@@ -197,8 +197,9 @@ export class ServerConnection implements Connection {
     this.busy = false;
     if (this.endIfPending()) return;
     const next = this.queue.shift();
+    // Resume reading as soon as the backlog is below the limit, not only once it is empty.
+    this.updateFlow();
     if (next !== undefined) this.run(next);
-    else this.updateFlow();
   };
 
   private readonly afterAsyncFailure = (error: unknown): void => {

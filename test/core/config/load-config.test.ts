@@ -30,6 +30,7 @@ test("with nothing given, the defaults", (t) => {
   t.deepEqual({ ...config, keyFile: DEFAULT_CONFIG.keyFile }, DEFAULT_CONFIG);
   t.is(config.port, 3000);
   t.is(config.unknownCommand, "reply");
+  t.is(config.keyFile, "/srv/app/.mpush/server.key", "the default key path is anchored at cwd");
 });
 
 test("the loaded config is a copy: changing it leaves the defaults alone", (t) => {

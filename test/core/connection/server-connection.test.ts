@@ -74,6 +74,18 @@ test("reading pauses once maxQueuedFrames packets wait, and resumes once the bac
   t.is(transport.pauses, 1);
 });
 
+test("reading resumes as soon as the backlog drops below maxQueuedFrames, before it is empty", async (t) => {
+  const held = new HeldHandler();
+  const { send, transport } = memoryConnection([held], { config: { maxQueuedFrames: 2 } });
+  for (const seq of [1, 2, 3]) send(150, seq);
+  t.true(transport.paused);
+  held.release();
+  t.is((await transport.next()).seq, 1);
+  await new Promise(setImmediate);
+  t.false(transport.paused, "one left queued after the first was served");
+  t.deepEqual(held.started, [1, 2]);
+});
+
 test("reading pauses while outbound bytes exceed the limit, and resumes on drain", async (t) => {
   const { send, transport } = memoryConnection([new HeartbeatHandler()], { config: { maxOutboundBytes: 1024 } });
   transport.bufferedBytes = 4096;

@@ -160,3 +160,20 @@ test("a started wheel advances by itself on the real clock", async (t) => {
   });
   t.true(firedAt >= scheduledAt + 20);
 });
+
+test("timers scheduled before start() fire on time, not a revolution late", (t) => {
+  let now = 1_000_000;
+  const wheel = new TimerWheel(TICK, () => now, 8);
+  const fired: number[] = [];
+  wheel.schedule(
+    new WheelTimer((at) => {
+      fired.push(at);
+      return undefined;
+    }),
+    now + 20,
+  );
+  now += 500;
+  wheel.start();
+  wheel.stop();
+  t.deepEqual(fired, [now]);
+});
