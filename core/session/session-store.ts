@@ -38,6 +38,19 @@ export interface SessionStore {
 
 export const SESSION_STORE: unique symbol = Symbol("mpush.SessionStore");
 
+/**
+ * When a session of a chain saved at `nowMs` stops being resumable: the
+ * sliding TTL, capped by the chain's absolute lifetime from its first
+ * HANDSHAKE. Not after `nowMs` means the chain is over.
+ */
+export function sessionExpiry(
+  nowMs: number,
+  createdAtMs: number,
+  limits: { readonly ttlMs: number; readonly maxLifetimeMs: number },
+): number {
+  return Math.min(nowMs + limits.ttlMs, createdAtMs + limits.maxLifetimeMs);
+}
+
 /** 18 random bytes: 144 bits, 24 base64url characters. */
 const SESSION_ID_BYTES = 18;
 const RECORD_AEAD = "aes-256-gcm";
@@ -65,8 +78,7 @@ export class KeyvSessionStore implements SessionStore {
 
   allocate(createdAtMs: number): SessionAllocation | undefined {
     const now = this.clock.now();
-    const { ttlMs, maxLifetimeMs } = this.config.session;
-    const expiresAtMs = Math.min(now + ttlMs, createdAtMs + maxLifetimeMs);
+    const expiresAtMs = sessionExpiry(now, createdAtMs, this.config.session);
     if (expiresAtMs <= now) return undefined;
     return { id: randomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
   }

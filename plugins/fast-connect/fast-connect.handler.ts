@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { HASH_LENGTH } from "../../core/crypto/hkdf.js";
-import { NONCE_LENGTH, ResumeSchedule, transcriptHash } from "../../core/crypto/key-schedule.js";
+import { NONCE_LENGTH, ResumeSchedule } from "../../core/crypto/key-schedule.js";
 import {
   CLOCK,
   type Clock,
@@ -22,14 +22,9 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from "../../core/index.js";
-import {
-  encodeMessage,
-  FastConnectHello,
-  FastConnectOk,
-  FastConnectRequest,
-  FastConnectServerHello,
-} from "../../core/protocol/index.js";
+import { FastConnectHello, FastConnectOk, FastConnectRequest } from "../../core/protocol/index.js";
 import { DEVICE_ID_MAX_BYTES, requireBytes, requireText } from "../../core/session/field-rules.js";
+import { fastConnectReplyParts } from "./fast-connect-reply.js";
 
 const SESSION_ID_MAX_BYTES = 64;
 
@@ -86,15 +81,13 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     const allocation = this.sessions.allocate(session.createdAtMs);
     if (allocation === undefined)
       throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session reached its maximum lifetime");
-    const serverHello = encodeMessage(FastConnectServerHello, {
+    const { ok, secrets } = fastConnectReplyParts(schedule, request.hello, {
       serverNonce: randomBytes(NONCE_LENGTH),
       sessionId: allocation.id,
       expiresAtMs: allocation.expiresAtMs,
       heartbeatMs,
       serverTimeMs: now,
     });
-    const th = transcriptHash(request.hello, serverHello);
-    const secrets = schedule.established(th);
     const rotated: StoredSession = {
       ...session,
       heartbeatMs,
@@ -103,25 +96,21 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     };
     await storeCall(() => this.sessions.save(allocation.id, rotated));
     await storeCall(() => this.sessions.delete(hello.sessionId));
-    return reply(
-      FastConnectOk,
-      { serverHello, finished: schedule.finished(th) },
-      {
-        establish: {
-          secrets,
-          session: {
-            deviceId: session.deviceId,
-            osName: session.osName,
-            osVersion: session.osVersion,
-            clientVersion: session.clientVersion,
-            heartbeatMs,
-            sessionId: allocation.id,
-            expiresAt: allocation.expiresAtMs,
-            resumed: true,
-          },
+    return reply(FastConnectOk, ok, {
+      establish: {
+        secrets,
+        session: {
+          deviceId: session.deviceId,
+          osName: session.osName,
+          osVersion: session.osVersion,
+          clientVersion: session.clientVersion,
+          heartbeatMs,
+          sessionId: allocation.id,
+          expiresAt: allocation.expiresAtMs,
+          resumed: true,
         },
       },
-    );
+    });
   }
 }
 
