@@ -31,9 +31,18 @@ export interface SessionStore {
   allocate(createdAtMs: number): SessionAllocation | undefined;
   save(id: string, record: StoredSession): Promise<void>;
   get(id: string): Promise<StoredSession | undefined>;
-  delete(id: string): Promise<void>;
+  /**
+   * True when this call removed the session. On stores that report it (the
+   * in-memory map, Redis) two concurrent deletes never both return true: the
+   * single-use guarantee of a resume rests on it.
+   */
+  delete(id: string): Promise<boolean>;
   /** True the first time a nonce is claimed within `ttlMs`, false for a repeat. */
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean>;
+  /** Records the device's newest session chain (a full HANDSHAKE); older chains stop resuming. */
+  setActiveChain(deviceId: string, chainId: string): Promise<void>;
+  /** The device's newest chain, or undefined when none is known (never stored, expired, flushed). */
+  activeChain(deviceId: string): Promise<string | undefined>;
 }
 
 export const SESSION_STORE: unique symbol = Symbol("mpush.SessionStore");
@@ -61,6 +70,8 @@ const RECORD_TAG = 16;
  * Keyv-backed store. At rest:
  *   key   = "s:" + base64url(HMAC(index_key, "session" || id))   (ids never appear in the store)
  *   value = base64(nonce || AES-256-GCM(record_key, nonce, SessionRecord, aad = key))
+ *   "d:" + base64url(HMAC(index_key, "device" || device id)) -> the device's live chain id
+ *   "n:" + base64url(HMAC(index_key, "nonce" || nonce))      -> a claimed FAST_CONNECT nonce
  * Both keys come from the server identity key, so a dump of the store yields
  * no id, no device and no secret.
  */
@@ -99,8 +110,19 @@ export class KeyvSessionStore implements SessionStore {
     return record;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.bounded("delete session", this.keyv.delete(this.sessionKey(id)));
+  async delete(id: string): Promise<boolean> {
+    return this.bounded("delete session", this.keyv.delete(this.sessionKey(id)));
+  }
+
+  async setActiveChain(deviceId: string, chainId: string): Promise<void> {
+    // Lives as long as any chain can: no session outlives the absolute cap.
+    const ttl = this.config.session.maxLifetimeMs;
+    await this.bounded("store device chain", this.keyv.set(this.deviceKey(deviceId), chainId, ttl));
+  }
+
+  async activeChain(deviceId: string): Promise<string | undefined> {
+    const chain = await this.bounded("read device chain", this.keyv.get<string>(this.deviceKey(deviceId)));
+    return typeof chain === "string" ? chain : undefined;
   }
 
   async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
@@ -127,6 +149,11 @@ export class KeyvSessionStore implements SessionStore {
     };
     const reply = await client.set(`${this.config.session.namespace}::${key}`, "1", { NX: true, PX: ttlMs });
     return reply === "OK";
+  }
+
+  /** The chain id stored here is random and says nothing; the device id is hidden in the key's HMAC. */
+  private deviceKey(deviceId: string): string {
+    return `d:${hmacSha256(this.identity.indexKey, Buffer.from("device"), Buffer.from(deviceId)).toString("base64url")}`;
   }
 
   private sessionKey(id: string): string {

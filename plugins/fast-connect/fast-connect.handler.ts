@@ -30,15 +30,17 @@ const SESSION_ID_MAX_BYTES = 64;
 
 /**
  * FAST_CONNECT, MPush's three outcomes plus proof of possession, replay
- * refusal and rotation. Checks, in order:
+ * refusal, revocation and rotation. Checks, in order:
  *   session not in the store            SESSION_EXPIRED
  *   binder does not verify              BAD_PROOF       (before the device check: no oracle without the secret)
  *   device differs from the session's   INVALID_DEVICE
+ *   a newer HANDSHAKE of the device     SESSION_EXPIRED (the chain was superseded)
  *   timestamp outside the window        REPLAYED
  *   nonce already claimed (any node)    REPLAYED
- * then the session is saved under a new id with a new secret, the old id is
- * deleted, FAST_CONNECT_OK goes out in clear, keys switch on, and the session
- * is set on the connection once that reply is written.
+ *   old id already deleted by a racing resume   SESSION_EXPIRED (the delete is the single-use point)
+ * then the session is saved under a new id with a new secret, FAST_CONNECT_OK
+ * goes out in clear, keys switch on, and the session is set on the connection
+ * once that reply is written.
  */
 @Handles(Command.FAST_CONNECT, { request: FastConnectRequest, access: "public" })
 export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
@@ -60,7 +62,9 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     requireBytes("binder", request.binder, HASH_LENGTH);
     const heartbeatMs = this.heartbeat.negotiate({ minMs: hello.minHeartbeatMs, maxMs: hello.maxHeartbeatMs });
 
-    const session = await storeCall(() => this.sessions.get(hello.sessionId));
+    const [session, activeChain] = await storeCall(() =>
+      Promise.all([this.sessions.get(hello.sessionId), this.sessions.activeChain(hello.deviceId)]),
+    );
     if (session === undefined) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
     const schedule = new ResumeSchedule(session.sessionSecret);
     if (!timingSafeEqual(schedule.binder(request.hello), request.binder)) {
@@ -68,6 +72,9 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     }
     if (session.deviceId !== hello.deviceId) {
       throw new ProtocolError(ErrorCode.INVALID_DEVICE, "session belongs to another device");
+    }
+    if (activeChain !== undefined && activeChain !== session.chainId) {
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was superseded by a newer handshake of this device");
     }
     const now = this.clock.now();
     const window = this.config.session.replayWindowMs;
@@ -94,8 +101,11 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       sessionSecret: secrets.sessionSecret,
       expiresAtMs: allocation.expiresAtMs,
     };
+    // Delete first: only one of two racing resumes of an id can remove it, and only that one goes on.
+    if (!(await storeCall(() => this.sessions.delete(hello.sessionId)))) {
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was already resumed");
+    }
     await storeCall(() => this.sessions.save(allocation.id, rotated));
-    await storeCall(() => this.sessions.delete(hello.sessionId));
     return reply(FastConnectOk, ok, {
       establish: {
         secrets,

@@ -39,9 +39,14 @@ import { handshakeReplyParts, signedHandshakeOk } from "./handshake-reply.js";
  * once). The keys switch on after HandshakeOk; the session is set on the
  * connection once that reply is written.
  *
+ * The new session starts a chain that becomes the device's only resumable
+ * one: sessions from the device's earlier handshakes stop resuming.
+ *
  * If the store is down the handshake still succeeds, with an empty session
  * id: the client is served, it just cannot resume this session.
  */
+const CHAIN_ID_BYTES = 16;
+
 @Handles(Command.HANDSHAKE, { request: HandshakeRequest, access: "public" })
 export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
   constructor(
@@ -87,17 +92,23 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     let flight = parts(allocation?.id ?? "", allocation?.expiresAtMs ?? 0);
     let sessionId = allocation?.id;
     if (allocation) {
+      const chainId = randomBytes(CHAIN_ID_BYTES).toString("base64url");
       try {
-        await this.sessions.save(allocation.id, {
-          deviceId: request.deviceId,
-          osName: request.osName,
-          osVersion: request.osVersion,
-          clientVersion: request.clientVersion,
-          heartbeatMs,
-          sessionSecret: flight.secrets.sessionSecret,
-          createdAtMs: now,
-          expiresAtMs: allocation.expiresAtMs,
-        });
+        await Promise.all([
+          this.sessions.save(allocation.id, {
+            deviceId: request.deviceId,
+            osName: request.osName,
+            osVersion: request.osVersion,
+            clientVersion: request.clientVersion,
+            heartbeatMs,
+            sessionSecret: flight.secrets.sessionSecret,
+            createdAtMs: now,
+            expiresAtMs: allocation.expiresAtMs,
+            chainId,
+          }),
+          // A full handshake supersedes the device's earlier sessions (a copied session file stops working).
+          this.sessions.setActiveChain(request.deviceId, chainId),
+        ]);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         this.log.warn(
