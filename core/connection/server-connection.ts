@@ -28,6 +28,9 @@ export interface ConnectionLimits {
   readonly maxOutboundBytes: number;
 }
 
+const SERVER_SEQ_BIT = 0x8000_0000;
+const SEQ_MASK = 0x7fff_ffff;
+
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
@@ -108,9 +111,10 @@ export class ServerConnection implements Connection {
     if (this.state !== CLOSED) this.pipe.write(heartbeatFrame());
   }
 
+  /** Server-initiated seqs have the top bit set; a client's requests never do, so a push can never be taken for a reply. */
   nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
-    return this.seq;
+    this.seq = (this.seq + 1) & SEQ_MASK || 1;
+    return (SERVER_SEQ_BIT | this.seq) >>> 0;
   }
 
   /**

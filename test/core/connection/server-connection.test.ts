@@ -167,12 +167,12 @@ test("send() after the transport closed reports an error to its callback", async
   t.true(error instanceof Error);
 });
 
-test("nextSeq counts from 1 and skips 0 when it wraps", (t) => {
+test("nextSeq sets the top bit, counts from 1 and skips 0 when it wraps", (t) => {
   const { connection } = memoryConnection([]);
-  t.is(connection.nextSeq(), 1);
-  t.is(connection.nextSeq(), 2);
-  (connection as unknown as { seq: number }).seq = 0xffffffff;
-  t.is(connection.nextSeq(), 1);
+  t.is(connection.nextSeq(), 0x8000_0001);
+  t.is(connection.nextSeq(), 0x8000_0002);
+  (connection as unknown as { seq: number }).seq = 0x7fff_ffff;
+  t.is(connection.nextSeq(), 0x8000_0001, "wraps past 0x7fffffff without ever producing a bare 0x80000000");
 });
 
 test("establish() sets the session and tells the lifecycle", (t) => {
