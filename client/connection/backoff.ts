@@ -11,7 +11,7 @@ export interface BackoffPolicy {
 /** goim's policy: 3 s, x1.8, +/-30 %, at most 5 min. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 3000, factor: 1.8, maxMs: 300_000, jitter: 0.3 };
 
-/** Delay before reconnect attempt `attempt` (0-based). */
+/** Delay before reconnect attempt `attempt` (0-based; Infinity gives the capped delay). */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
   const raw = Math.min(policy.maxMs, policy.baseMs * policy.factor ** attempt);
   const spread = raw * policy.jitter * (2 * random() - 1);
