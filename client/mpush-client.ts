@@ -37,6 +37,9 @@ export interface ConnectOutcome {
   readonly fastConnectError?: string;
 }
 
+/** FAST_CONNECT refusals after which the stored session is still good. */
+const KEEPS_SESSION = new Set<number>([ErrorCode.STORE_UNAVAILABLE, ErrorCode.REPLAYED]);
+
 /** A stored session is not offered when it expires within this margin. */
 const EXPIRY_MARGIN_MS = 5000;
 
@@ -47,8 +50,9 @@ const EXPIRY_MARGIN_MS = 5000;
  * the client connected, reconnecting with backoff and jitter.
  *
  * Events: "established" (ConnectOutcome), "packet" (Packet pushed by the
- * server), "disconnected" (reason), "error" (Error; after a fatal one start()
- * stops: the server could not prove its identity).
+ * server), "disconnected" (reason), "error" (Error, for each failed attempt;
+ * after one that retrying soon cannot cure — the server's identity did not
+ * verify — the next attempt waits the longest backoff).
  */
 export class MPushClient extends EventEmitter {
   private readonly serverKey: PinnedServerKey;
@@ -131,8 +135,8 @@ export class MPushClient extends EventEmitter {
       } catch (error) {
         if (!(error instanceof ServerError)) throw error;
         fastConnectError = error.codeName;
-        // A store outage says nothing about the session: keep it for the next attempt.
-        if (error.code !== ErrorCode.STORE_UNAVAILABLE) await this.storage.clear();
+        // A store outage or a stale request says nothing against the session: keep it for the next attempt.
+        if (!KEEPS_SESSION.has(error.code)) await this.storage.clear();
       }
     }
     const session = await this.handshake(connection);
@@ -237,18 +241,15 @@ export class MPushClient extends EventEmitter {
       this.emit("established", outcome);
     } catch (error) {
       if (!current()) return;
-      if (error instanceof VerificationError || isFatalHandshakeRefusal(error)) {
-        this.running = false;
-        this.emit("error", error);
-        return;
-      }
       if (this.listenerCount("error") > 0) this.emit("error", error);
-      this.scheduleReconnect();
+      // Never give up for good: a forged reply would then silence the client forever. Wait the longest instead.
+      this.scheduleReconnect(isPersistentFailure(error));
     }
   }
 
-  private scheduleReconnect(): void {
-    const delay = backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, this.attempt++);
+  private scheduleReconnect(longest = false): void {
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    const delay = backoffDelay(policy, longest ? Number.POSITIVE_INFINITY : this.attempt++);
     const generation = this.generation;
     this.reconnectTimer = setTimeout(() => void this.tryConnect(generation), delay);
   }
@@ -259,8 +260,13 @@ export class MPushClient extends EventEmitter {
   }
 }
 
-/** A HANDSHAKE refused for its content will be refused again: retrying only adds load (MPush's client stops too). */
-function isFatalHandshakeRefusal(error: unknown): boolean {
+/**
+ * Failures that retrying soon will not cure: the server's identity did not
+ * verify, or it refused the HANDSHAKE's content. MPush's client stops; this
+ * one retries at the longest backoff.
+ */
+function isPersistentFailure(error: unknown): boolean {
+  if (error instanceof VerificationError) return true;
   return (
     error instanceof ServerError &&
     error.command === Command.HANDSHAKE &&

@@ -1,15 +1,52 @@
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { MPushClient } from "../mpush-client.js";
 import { FileSessionStorage } from "../session/file-session-storage.js";
+import { inspectFrames } from "./frame-inspector.js";
 
 const USAGE = `usage: mpush client --host H --port P --device-id D --session-file F --server-key K.pub
                     [--os-name N] [--os-version V] [--client-version V]
                     [--heartbeat-min-ms MS] [--heartbeat-max-ms MS] [--timeout-ms MS]
+       mpush decode [--direction up|down] [--proto-dir DIR]... [--type PKG.MESSAGE] [HEX]
 
-Connects, resumes the session in F with FAST_CONNECT if it is usable, else
-(or when the server refuses) does a full HANDSHAKE; saves the session to F;
-prints one JSON line and exits 0 once connected.`;
+client: connects, resumes the session in F with FAST_CONNECT if it is usable,
+        else (or when the server refuses) does a full HANDSHAKE; saves the
+        session to F; prints one JSON line and exits 0 once connected.
+decode: prints the frames in HEX (or stdin) as JSON, decoded from the .proto
+        files by reflection (protobufjs); "up" = client to server (default).`;
+
+const PROTO_ROOT = fileURLToPath(new URL("../../../proto", import.meta.url));
+
+async function runDecode(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      direction: { type: "string", default: "up" },
+      "proto-dir": { type: "string", multiple: true, default: [] },
+      type: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const direction = values.direction;
+  if (direction !== "up" && direction !== "down") throw new UsageError(`--direction must be up or down`);
+  const text = positionals[0] ?? (await readStdin());
+  const hex = text.replace(/[^0-9a-fA-F]/g, "");
+  if (hex.length === 0 || hex.length % 2 !== 0) throw new UsageError("expected an even number of hex digits");
+  const frames = await inspectFrames(Buffer.from(hex, "hex"), {
+    direction,
+    protoRoots: [PROTO_ROOT, ...(values["proto-dir"] as string[])],
+    type: values.type,
+  });
+  for (const frame of frames) process.stdout.write(`${JSON.stringify(frame)}\n`);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 async function runClient(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -79,8 +116,9 @@ function integer(name: string, raw: string): number {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command !== "client") throw new UsageError(command ? `unknown command "${command}"` : "no command given");
-  await runClient(rest);
+  if (command === "client") return runClient(rest);
+  if (command === "decode") return runDecode(rest);
+  throw new UsageError(command ? `unknown command "${command}"` : "no command given");
 }
 
 main(process.argv.slice(2)).then(

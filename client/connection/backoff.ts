@@ -12,9 +12,10 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 3000, factor: 1.8, maxMs: 300_000, jitter: 0.3 };
 
 /**
- * Delay before reconnect attempt `attempt` (0-based): base x factor^attempt,
- * spread by the jitter, and never above maxMs, jitter included (at the cap the
- * spread is only downwards, so clients stay spread out).
+ * Delay before reconnect attempt `attempt` (0-based; Infinity gives the capped
+ * delay): base x factor^attempt, spread by the jitter, and never above maxMs,
+ * jitter included (at the cap the spread is only downwards, so clients stay
+ * spread out).
  */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
   const raw = Math.min(policy.maxMs, policy.baseMs * policy.factor ** attempt);

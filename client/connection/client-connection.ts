@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { connect, type Socket } from "node:net";
 import type { TrafficKeys } from "../../core/crypto/key-schedule.js";
 import { RecordCipher } from "../../core/crypto/record-cipher.js";
+import { inflateBody } from "../../core/protocol/body-compression.js";
 import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
 import { encodeFrame, heartbeatFrame } from "../../core/protocol/frame-encoder.js";
 import { Command, ErrorReply, FrameFlag, HEARTBEAT_PACKET, type Packet } from "../../core/protocol/index.js";
@@ -41,7 +42,7 @@ export class ClientConnection extends EventEmitter {
 
   private constructor(
     private readonly socket: Socket,
-    maxBodyBytes: number,
+    private readonly maxBodyBytes: number,
   ) {
     super();
     this.decoder = new FrameDecoder(maxBodyBytes);
@@ -122,8 +123,9 @@ export class ClientConnection extends EventEmitter {
     this.socket.write(this.outbound ? this.outbound.seal(cmd, flags, seq, body) : encodeFrame(cmd, flags, seq, body));
   }
 
+  /** 1 to 2^31-1: the top bit belongs to server-initiated messages. */
   private nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
+    this.seq = (this.seq + 1) & 0x7fff_ffff || 1;
     return this.seq;
   }
 
@@ -142,9 +144,16 @@ export class ClientConnection extends EventEmitter {
       this.emit("heartbeat");
       return;
     }
-    const packet = this.inbound
+    let packet: Packet = this.inbound
       ? { ...raw, flags: raw.flags & ~FrameFlag.ENCRYPTED, body: this.inbound.open(raw) }
       : { ...raw, body: Buffer.from(raw.body) };
+    if ((packet.flags & FrameFlag.COMPRESSED) !== 0) {
+      packet = {
+        ...packet,
+        flags: packet.flags & ~FrameFlag.COMPRESSED,
+        body: inflateBody(packet.body, this.maxBodyBytes),
+      };
+    }
     const waiting = this.pending.get(packet.seq);
     if (waiting === undefined) {
       this.emit("packet", packet);

@@ -65,6 +65,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   config = merge(config, withResolvedPaths(fromEnv, cwd), "", problems);
   if (options.overrides) config = merge(config, withResolvedPaths({ ...options.overrides }, cwd), "", problems);
 
+  // The embedded default key path is relative too: anchor it like any other.
+  if (typeof config.keyFile === "string") config.keyFile = resolve(cwd, config.keyFile);
   problems.push(...validate(config as unknown as ServerConfig));
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as ServerConfig;
@@ -119,8 +121,12 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>, pre
     }
     const current = base[key];
     const nested = current && typeof current === "object" && !Array.isArray(current);
-    if (nested && value && typeof value === "object" && !Array.isArray(value)) {
+    const section = value !== null && typeof value === "object" && !Array.isArray(value);
+    if (nested && section) {
       out[key] = merge(current as Record<string, unknown>, value as Record<string, unknown>, `${name}.`, problems);
+    } else if (nested) {
+      // A section (heartbeat, session) replaced by a scalar, null or a list: report it, keep the section valid.
+      problems.push(`${name}: expected an object, got ${JSON.stringify(value)}`);
     } else {
       out[key] = value;
     }

@@ -19,9 +19,9 @@ export interface Connection {
   /** Sends one frame (sealed when the session has keys). `onWritten` fires once the transport took it, or failed to. */
   send(cmd: number, flags: number, seq: number, body: Uint8Array, onWritten?: (error?: Error | null) => void): void;
   sendHeartbeat(): void;
-  /** A fresh seq for a server-initiated message (push, kick). */
+  /** A fresh seq for a server-initiated message (push, kick): top bit set, so it never matches a client request. */
   nextSeq(): number;
-  /** Flushes what is queued, then closes. */
+  /** Flushes what is queued (and the reply to a packet being handled), then closes. */
   close(reason: string): void;
 }
 

@@ -28,6 +28,9 @@ export interface ConnectionLimits {
   readonly maxOutboundBytes: number;
 }
 
+const SERVER_SEQ_BIT = 0x8000_0000;
+const SEQ_MASK = 0x7fff_ffff;
+
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
@@ -47,6 +50,8 @@ export class ServerConnection implements Connection {
   private outbound: RecordCipher | undefined;
   private queue: Packet[] = [];
   private busy = false;
+  /** close() was called while a packet was being handled: end once its reply is out. */
+  private endPending = false;
   private readPaused = false;
   private awaitingDrain = false;
   private state = OPEN;
@@ -106,9 +111,10 @@ export class ServerConnection implements Connection {
     if (this.state !== CLOSED) this.pipe.write(heartbeatFrame());
   }
 
+  /** Server-initiated seqs have the top bit set; a client's requests never do, so a push can never be taken for a reply. */
   nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
-    return this.seq;
+    this.seq = (this.seq + 1) & SEQ_MASK || 1;
+    return (SERVER_SEQ_BIT | this.seq) >>> 0;
   }
 
   /**
@@ -132,13 +138,16 @@ export class ServerConnection implements Connection {
     this.state = CLOSING;
     this.closeReason = reason;
     this.queue = [];
-    this.pipe.end();
+    // A packet being handled still gets its reply; queued ones are dropped.
+    if (this.busy) this.endPending = true;
+    else this.pipe.end();
   }
 
   /** The transport is gone. */
   transportClosed(reason: string): void {
     if (this.state === CLOSED) return;
     this.state = CLOSED;
+    this.endPending = false;
     this.queue = [];
     this.lifecycle.closed(this, this.closeReason ?? reason);
   }
@@ -148,6 +157,7 @@ export class ServerConnection implements Connection {
     if (this.state === CLOSED) return;
     this.state = CLOSING;
     this.closeReason ??= reason;
+    this.endPending = false;
     this.queue = [];
     this.pipe.destroy();
   }
@@ -179,7 +189,7 @@ export class ServerConnection implements Connection {
       }
       if (pending !== undefined) {
         this.busy = true;
-        pending.then(this.afterAsync, (error: unknown) => this.abort(error as Error));
+        pending.then(this.afterAsync, this.afterAsyncFailure);
         return;
       }
       packet = this.queue.shift();
@@ -189,10 +199,25 @@ export class ServerConnection implements Connection {
 
   private readonly afterAsync = (): void => {
     this.busy = false;
+    if (this.endIfPending()) return;
     const next = this.queue.shift();
+    // Resume reading as soon as the backlog is below the limit, not only once it is empty.
+    this.updateFlow();
     if (next !== undefined) this.run(next);
-    else this.updateFlow();
   };
+
+  private readonly afterAsyncFailure = (error: unknown): void => {
+    this.busy = false;
+    if (!this.endIfPending()) this.abort(error as Error);
+  };
+
+  /** Completes a close() that waited for the packet in hand. */
+  private endIfPending(): boolean {
+    if (!this.endPending) return false;
+    this.endPending = false;
+    this.pipe.end();
+    return true;
+  }
 
   private process(packet: Packet): void | Promise<void> {
     if (packet === HEARTBEAT_PACKET) return this.sink.dispatch(this, packet);

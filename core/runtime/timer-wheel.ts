@@ -33,7 +33,8 @@ export class TimerWheel {
 
   start(): void {
     if (this.interval) return;
-    this.currentTick = Math.floor(this.now() / this.tickMs);
+    // Catch up rather than jump: timers scheduled before start() fire on time.
+    this.advance(this.now());
     this.interval = setInterval(() => this.advance(this.now()), this.tickMs);
     this.interval.unref();
   }

@@ -32,17 +32,33 @@ export interface SessionStore {
   save(id: string, record: StoredSession): Promise<void>;
   get(id: string): Promise<StoredSession | undefined>;
   /**
-   * Removes a session. True when this call removed it: of concurrent calls for
-   * one id exactly one gets true, so a resume can consume its session once
-   * (Redis DEL/UNLINK and a Map are atomic; an adapter that does not report
-   * what it removed makes every caller win).
+   * True when this call removed the session. On stores that report it (the
+   * in-memory map, Redis) two concurrent deletes never both return true: the
+   * single-use guarantee of a resume rests on it.
    */
   delete(id: string): Promise<boolean>;
   /** True the first time a nonce is claimed within `ttlMs`, false for a repeat. */
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean>;
+  /** Records the device's newest session chain (a full HANDSHAKE); older chains stop resuming. */
+  setActiveChain(deviceId: string, chainId: string): Promise<void>;
+  /** The device's newest chain, or undefined when none is known (never stored, expired, flushed). */
+  activeChain(deviceId: string): Promise<string | undefined>;
 }
 
 export const SESSION_STORE: unique symbol = Symbol("mpush.SessionStore");
+
+/**
+ * When a session of a chain saved at `nowMs` stops being resumable: the
+ * sliding TTL, capped by the chain's absolute lifetime from its first
+ * HANDSHAKE. Not after `nowMs` means the chain is over.
+ */
+export function sessionExpiry(
+  nowMs: number,
+  createdAtMs: number,
+  limits: { readonly ttlMs: number; readonly maxLifetimeMs: number },
+): number {
+  return Math.min(nowMs + limits.ttlMs, createdAtMs + limits.maxLifetimeMs);
+}
 
 /** 18 random bytes: 144 bits, 24 base64url characters. */
 const SESSION_ID_BYTES = 18;
@@ -54,6 +70,8 @@ const RECORD_TAG = 16;
  * Keyv-backed store. At rest:
  *   key   = "s:" + base64url(HMAC(index_key, "session" || id))   (ids never appear in the store)
  *   value = base64(nonce || AES-256-GCM(record_key, nonce, SessionRecord, aad = key))
+ *   "d:" + base64url(HMAC(index_key, "device" || device id)) -> the device's live chain id
+ *   "n:" + base64url(HMAC(index_key, "nonce" || nonce))      -> a claimed FAST_CONNECT nonce
  * Both keys come from the server identity key, so a dump of the store yields
  * no id, no device and no secret.
  */
@@ -73,8 +91,7 @@ export class KeyvSessionStore implements SessionStore {
 
   allocate(createdAtMs: number): SessionAllocation | undefined {
     const now = this.clock.now();
-    const { ttlMs, maxLifetimeMs } = this.config.session;
-    const expiresAtMs = Math.min(now + ttlMs, createdAtMs + maxLifetimeMs);
+    const expiresAtMs = sessionExpiry(now, createdAtMs, this.config.session);
     if (expiresAtMs <= now) return undefined;
     return { id: randomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
   }
@@ -98,6 +115,17 @@ export class KeyvSessionStore implements SessionStore {
 
   delete(id: string): Promise<boolean> {
     return this.bounded("delete session", () => this.keyv.delete(this.sessionKey(id)));
+  }
+
+  async setActiveChain(deviceId: string, chainId: string): Promise<void> {
+    // Lives as long as any chain can: no session outlives the absolute cap.
+    const ttl = this.config.session.maxLifetimeMs;
+    await this.bounded("store device chain", () => this.keyv.set(this.deviceKey(deviceId), chainId, ttl));
+  }
+
+  async activeChain(deviceId: string): Promise<string | undefined> {
+    const chain = await this.bounded("read device chain", () => this.keyv.get<string>(this.deviceKey(deviceId)));
+    return typeof chain === "string" ? chain : undefined;
   }
 
   async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
@@ -124,6 +152,11 @@ export class KeyvSessionStore implements SessionStore {
     };
     const reply = await client.set(`${this.config.session.namespace}::${key}`, "1", { NX: true, PX: ttlMs });
     return reply === "OK";
+  }
+
+  /** The chain id stored here is random and says nothing; the device id is hidden in the key's HMAC. */
+  private deviceKey(deviceId: string): string {
+    return `d:${hmacSha256(this.identity.indexKey, Buffer.from("device"), Buffer.from(deviceId)).toString("base64url")}`;
   }
 
   private sessionKey(id: string): string {

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { HASH_LENGTH } from "../../core/crypto/hkdf.js";
-import { NONCE_LENGTH, ResumeSchedule, transcriptHash } from "../../core/crypto/key-schedule.js";
+import { NONCE_LENGTH, ResumeSchedule } from "../../core/crypto/key-schedule.js";
 import {
   CLOCK,
   type Clock,
@@ -22,30 +22,25 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from "../../core/index.js";
-import {
-  encodeMessage,
-  FastConnectHello,
-  FastConnectOk,
-  FastConnectRequest,
-  FastConnectServerHello,
-} from "../../core/protocol/index.js";
+import { FastConnectHello, FastConnectOk, FastConnectRequest } from "../../core/protocol/index.js";
 import { DEVICE_ID_MAX_BYTES, requireBytes, requireText } from "../../core/session/field-rules.js";
+import { fastConnectReplyParts } from "./fast-connect-reply.js";
 
 const SESSION_ID_MAX_BYTES = 64;
 
 /**
  * FAST_CONNECT, MPush's three outcomes plus proof of possession, replay
- * refusal and rotation. Checks, in order:
+ * refusal, revocation and rotation. Checks, in order:
  *   session not in the store            SESSION_EXPIRED
  *   binder does not verify              BAD_PROOF       (before the device check: no oracle without the secret)
  *   device differs from the session's   INVALID_DEVICE
+ *   a newer HANDSHAKE of the device     SESSION_EXPIRED (the chain was superseded)
  *   timestamp outside the window        REPLAYED
  *   nonce already claimed (any node)    REPLAYED
- * then the presented id is deleted, and only the request whose delete removed
- * it goes on (another one racing it gets SESSION_EXPIRED: a session resumes
- * once), the session is saved under a new id with a new secret,
- * FAST_CONNECT_OK goes out in clear, keys switch on, and the session is set on
- * the connection once that reply is written.
+ *   old id already deleted by a racing resume   SESSION_EXPIRED (the delete is the single-use point)
+ * then the session is saved under a new id with a new secret, FAST_CONNECT_OK
+ * goes out in clear, keys switch on, and the session is set on the connection
+ * once that reply is written.
  */
 @Handles(Command.FAST_CONNECT, { request: FastConnectRequest, access: "public" })
 export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
@@ -67,7 +62,9 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     requireBytes("binder", request.binder, HASH_LENGTH);
     const heartbeatMs = this.heartbeat.negotiate({ minMs: hello.minHeartbeatMs, maxMs: hello.maxHeartbeatMs });
 
-    const session = await storeCall(() => this.sessions.get(hello.sessionId));
+    const [session, activeChain] = await storeCall(() =>
+      Promise.all([this.sessions.get(hello.sessionId), this.sessions.activeChain(hello.deviceId)]),
+    );
     if (session === undefined) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
     const schedule = new ResumeSchedule(session.sessionSecret);
     if (!timingSafeEqual(schedule.binder(request.hello), request.binder)) {
@@ -75,6 +72,9 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     }
     if (session.deviceId !== hello.deviceId) {
       throw new ProtocolError(ErrorCode.INVALID_DEVICE, "session belongs to another device");
+    }
+    if (activeChain !== undefined && activeChain !== session.chainId) {
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was superseded by a newer handshake of this device");
     }
     const now = this.clock.now();
     const window = this.config.session.replayWindowMs;
@@ -88,46 +88,39 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     const allocation = this.sessions.allocate(session.createdAtMs);
     if (allocation === undefined)
       throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session reached its maximum lifetime");
-    // Consume the presented id before issuing its successor: of two resumes racing with different nonces
-    // (on one node or several), only the one whose delete removed the record goes on. Single use.
-    if (!(await storeCall(() => this.sessions.delete(hello.sessionId)))) {
-      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
-    }
-    const serverHello = encodeMessage(FastConnectServerHello, {
+    const { ok, secrets } = fastConnectReplyParts(schedule, request.hello, {
       serverNonce: randomBytes(NONCE_LENGTH),
       sessionId: allocation.id,
       expiresAtMs: allocation.expiresAtMs,
       heartbeatMs,
       serverTimeMs: now,
     });
-    const th = transcriptHash(request.hello, serverHello);
-    const secrets = schedule.established(th);
     const rotated: StoredSession = {
       ...session,
       heartbeatMs,
       sessionSecret: secrets.sessionSecret,
       expiresAtMs: allocation.expiresAtMs,
     };
+    // Delete first: only one of two racing resumes of an id can remove it, and only that one goes on.
+    if (!(await storeCall(() => this.sessions.delete(hello.sessionId)))) {
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was already resumed");
+    }
     await storeCall(() => this.sessions.save(allocation.id, rotated));
-    return reply(
-      FastConnectOk,
-      { serverHello, finished: schedule.finished(th) },
-      {
-        establish: {
-          secrets,
-          session: {
-            deviceId: session.deviceId,
-            osName: session.osName,
-            osVersion: session.osVersion,
-            clientVersion: session.clientVersion,
-            heartbeatMs,
-            sessionId: allocation.id,
-            expiresAt: allocation.expiresAtMs,
-            resumed: true,
-          },
+    return reply(FastConnectOk, ok, {
+      establish: {
+        secrets,
+        session: {
+          deviceId: session.deviceId,
+          osName: session.osName,
+          osVersion: session.osVersion,
+          clientVersion: session.clientVersion,
+          heartbeatMs,
+          sessionId: allocation.id,
+          expiresAt: allocation.expiresAtMs,
+          resumed: true,
         },
       },
-    );
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { handshakeSecrets, NONCE_LENGTH, signatureInput, transcriptHash } from "../../core/crypto/key-schedule.js";
+import { NONCE_LENGTH } from "../../core/crypto/key-schedule.js";
 import { generateEphemeral, X25519_KEY_LENGTH, x25519 } from "../../core/crypto/x25519.js";
 import {
   CLOCK,
@@ -23,13 +23,14 @@ import {
   type SessionStore,
   StoreUnavailableError,
 } from "../../core/index.js";
-import { encodeMessage, HandshakeOk, HandshakeRequest, HandshakeServerHello } from "../../core/protocol/index.js";
+import { HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";
 import {
   CLIENT_TEXT_MAX_BYTES,
   DEVICE_ID_MAX_BYTES,
   requireBytes,
   requireText,
 } from "../../core/session/field-rules.js";
+import { handshakeReplyParts, signedHandshakeOk } from "./handshake-reply.js";
 
 /**
  * Full handshake: ephemeral X25519 for forward secrecy, the server's Ed25519
@@ -38,9 +39,14 @@ import {
  * once). The keys switch on after HandshakeOk; the session is set on the
  * connection once that reply is written.
  *
+ * The new session starts a chain that becomes the device's only resumable
+ * one: sessions from the device's earlier handshakes stop resuming.
+ *
  * If the store is down the handshake still succeeds, with an empty session
  * id: the client is served, it just cannot resume this session.
  */
+const CHAIN_ID_BYTES = 16;
+
 @Handles(Command.HANDSHAKE, { request: HandshakeRequest, access: "public" })
 export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
   constructor(
@@ -72,8 +78,8 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     }
     const now = this.clock.now();
     const serverNonce = randomBytes(NONCE_LENGTH);
-    const hello = (sessionId: string, expiresAtMs: number) =>
-      encodeMessage(HandshakeServerHello, {
+    const parts = (sessionId: string, expiresAtMs: number) =>
+      handshakeReplyParts(context.body, shared, {
         serverNonce,
         serverShare: ephemeral.publicKey,
         sessionId,
@@ -83,22 +89,26 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
       });
 
     const allocation = this.sessions.allocate(now);
-    let serverHello = hello(allocation?.id ?? "", allocation?.expiresAtMs ?? 0);
-    let th = transcriptHash(context.body, serverHello);
-    let secrets = handshakeSecrets(shared, th);
+    let flight = parts(allocation?.id ?? "", allocation?.expiresAtMs ?? 0);
     let sessionId = allocation?.id;
     if (allocation) {
+      const chainId = randomBytes(CHAIN_ID_BYTES).toString("base64url");
       try {
-        await this.sessions.save(allocation.id, {
-          deviceId: request.deviceId,
-          osName: request.osName,
-          osVersion: request.osVersion,
-          clientVersion: request.clientVersion,
-          heartbeatMs,
-          sessionSecret: secrets.sessionSecret,
-          createdAtMs: now,
-          expiresAtMs: allocation.expiresAtMs,
-        });
+        await Promise.all([
+          this.sessions.save(allocation.id, {
+            deviceId: request.deviceId,
+            osName: request.osName,
+            osVersion: request.osVersion,
+            clientVersion: request.clientVersion,
+            heartbeatMs,
+            sessionSecret: flight.secrets.sessionSecret,
+            createdAtMs: now,
+            expiresAtMs: allocation.expiresAtMs,
+            chainId,
+          }),
+          // A full handshake supersedes the device's earlier sessions (a copied session file stops working).
+          this.sessions.setActiveChain(request.deviceId, chainId),
+        ]);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         this.log.warn(
@@ -106,30 +116,23 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
           "session not stored; handshake continues without resumption",
         );
         sessionId = undefined;
-        serverHello = hello("", 0);
-        th = transcriptHash(context.body, serverHello);
-        secrets = handshakeSecrets(shared, th);
+        flight = parts("", 0);
       }
     }
-    const signature = this.identity.sign(signatureInput(th));
-    return reply(
-      HandshakeOk,
-      { serverHello, signature },
-      {
-        establish: {
-          secrets,
-          session: {
-            deviceId: request.deviceId,
-            osName: request.osName,
-            osVersion: request.osVersion,
-            clientVersion: request.clientVersion,
-            heartbeatMs,
-            sessionId,
-            expiresAt: sessionId ? (allocation?.expiresAtMs ?? 0) : 0,
-            resumed: false,
-          },
+    return reply(HandshakeOk, signedHandshakeOk(this.identity, flight), {
+      establish: {
+        secrets: flight.secrets,
+        session: {
+          deviceId: request.deviceId,
+          osName: request.osName,
+          osVersion: request.osVersion,
+          clientVersion: request.clientVersion,
+          heartbeatMs,
+          sessionId,
+          expiresAt: sessionId ? (allocation?.expiresAtMs ?? 0) : 0,
+          resumed: false,
         },
       },
-    );
+    });
   }
 }

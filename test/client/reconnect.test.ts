@@ -4,7 +4,7 @@ import { type ConnectOutcome, MemorySessionStorage, MPushClient } from "../../cl
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RedisServer } from "../helpers/redis.js";
-import { startServer } from "../helpers/server.js";
+import { startServer, tempKeyFile } from "../helpers/server.js";
 import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
@@ -22,9 +22,10 @@ function collect(client: MPushClient) {
 test("start() reconnects after the server restarts and resumes with FAST_CONNECT when the store survived", async (t) => {
   const redis = await RedisServer.start();
   t.teardown(() => redis.stop());
-  const first = await startServer({ session: { store: redis.url } }, withEcho);
+  // The key outlives the first server (startServer deletes a key it created itself when it closes).
+  const keyFile = tempKeyFile();
+  const first = await startServer({ keyFile, session: { store: redis.url } }, withEcho);
   const port = first.port;
-  const keyFile = first.keyFile;
   const storage = new MemorySessionStorage();
   const client = new MPushClient({
     host: "127.0.0.1",
@@ -60,8 +61,9 @@ test("start() reconnects after the server restarts and resumes with FAST_CONNECT
 });
 
 test("when the store did not survive the restart, the client is told SESSION_EXPIRED and handshakes", async (t) => {
-  const first = await startServer({}, withEcho);
-  const { port, keyFile } = first;
+  const keyFile = tempKeyFile();
+  const first = await startServer({ keyFile }, withEcho);
+  const { port } = first;
   const client = new MPushClient({
     host: "127.0.0.1",
     port,

@@ -94,15 +94,20 @@ test.serial("handshake on node A; fast_connect on node B with the same session f
   t.is(second.fastConnectError, undefined);
   t.is(JSON.parse(readFileSync(file, "utf8")).sessionId, second.sessionId);
 
+  // The chain goes on, on either node.
+  const third = connected(t, await client(t.context, t.context.a.port, file));
+  t.is(third.outcome, "fast_connect");
+
   // The copy taken before that resume holds the rotated-away id: refused, then a full handshake.
   const stale = connected(t, await client(t.context, t.context.a.port, `${file}.before`));
   t.is(stale.outcome, "handshake");
   t.is(stale.fastConnectError, "SESSION_EXPIRED");
   t.regex(stale.sessionId ?? "", /^[A-Za-z0-9_-]{24}$/);
 
-  // And the chain goes on on either node.
-  const third = connected(t, await client(t.context, t.context.a.port, file));
-  t.is(third.outcome, "fast_connect");
+  // That full handshake of the device superseded the chain the original file still holds.
+  const superseded = connected(t, await client(t.context, t.context.b.port, file));
+  t.is(superseded.outcome, "handshake");
+  t.is(superseded.fastConnectError, "SESSION_EXPIRED");
 });
 
 test.serial("another --device-id with the session file: INVALID_DEVICE, then a fresh handshake", async (t) => {

@@ -35,6 +35,12 @@ export class KeepingSessionStore implements SessionStore {
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
     return this.inner.claimNonce(nonce, ttlMs);
   }
+  setActiveChain(deviceId: string, chainId: string): Promise<void> {
+    return this.inner.setActiveChain(deviceId, chainId);
+  }
+  activeChain(deviceId: string): Promise<string | undefined> {
+    return this.inner.activeChain(deviceId);
+  }
 }
 
 export const keepingStorePlugin: Plugin = definePlugin({

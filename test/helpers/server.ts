@@ -1,7 +1,7 @@
 import "reflect-metadata";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pino } from "pino";
 import {
   type Clock,
@@ -35,12 +35,17 @@ export async function startServer(
   plugins: readonly { plugin: Plugin; options?: unknown }[] = [],
   options: { clock?: Clock } = {},
 ): Promise<TestServer> {
+  const ownKey = overrides.keyFile === undefined;
   const keyFile = overrides.keyFile ?? tempKeyFile();
   const config = loadConfig({ env: {}, overrides: { host: "127.0.0.1", port: 0, keyFile, ...overrides } });
   const logger = pino({ level: process.env.MPUSH_TEST_LOG ?? "silent" });
   const server = await MPushServer.create({ config, logger, plugins, clock: options.clock });
   const { port } = await server.listen();
-  return { server, config, port, keyFile, close: () => server.close() };
+  const close = async () => {
+    await server.close();
+    if (ownKey) rmSync(dirname(keyFile), { recursive: true, force: true });
+  };
+  return { server, config, port, keyFile, close };
 }
 
 /** Real time plus an offset the test moves forward. */

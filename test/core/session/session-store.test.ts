@@ -22,6 +22,7 @@ function record(now: number, overrides: Partial<StoredSession> = {}): StoredSess
     sessionSecret: randomBytes(32),
     createdAtMs: now,
     expiresAtMs: now + 10_000,
+    chainId: "chain",
     ...overrides,
   };
 }

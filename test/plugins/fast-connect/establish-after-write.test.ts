@@ -96,6 +96,7 @@ async function establishing(kind: "HANDSHAKE" | "FAST_CONNECT") {
       sessionSecret: secret,
       createdAtMs: Date.now(),
       expiresAtMs: Date.now() + 60_000,
+      chainId: "chain",
     });
     flow = startFastConnect(
       { sessionId: id, sessionSecret: secret, deviceId: DEVICE.deviceId },

@@ -38,7 +38,7 @@ test("startHandshake with another pinned key throws VerificationError on the rea
   await t.throwsAsync(rawHandshake(raw, otherKey()), { instanceOf: VerificationError });
 });
 
-test("start() with a wrong pinned key reports the VerificationError once and stops retrying", async (t) => {
+test("start() with a wrong pinned key never establishes; each VerificationError is reported and the retry waits the longest backoff", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
   const client = new MPushClient({
@@ -46,7 +46,8 @@ test("start() with a wrong pinned key reports the VerificationError once and sto
     port: server.port,
     serverKey: otherKey(),
     device: DEVICE,
-    backoff: { baseMs: 10, factor: 1, maxMs: 10, jitter: 0 },
+    // Ordinary failures would retry after 10 ms; a failed verification waits maxMs.
+    backoff: { baseMs: 10, factor: 1.01, maxMs: 400, jitter: 0 },
   });
   t.teardown(() => client.close());
   const errors: Error[] = [];
@@ -54,9 +55,11 @@ test("start() with a wrong pinned key reports the VerificationError once and sto
   client.on("error", (e: Error) => errors.push(e));
   client.on("established", () => established++);
   client.start();
-  await sleep(300);
-  t.is(errors.length, 1);
-  t.true(errors[0] instanceof VerificationError);
+  await sleep(250);
+  t.is(errors.length, 1, "no quick retry after a forged or foreign reply");
+  await sleep(450);
+  t.is(errors.length, 2);
+  t.true(errors.every((e) => e instanceof VerificationError));
   t.is(established, 0);
   t.false(client.isConnected);
 });

@@ -26,6 +26,12 @@ export interface SessionRecord {
    */
   createdAtMs: number;
   expiresAtMs: number;
+  /**
+   * Shared by every session of one chain (a HANDSHAKE and the resumes that
+   * follow it). The store's device index names the chain that is live; a
+   * newer HANDSHAKE of the device moves it, and older chains stop resuming.
+   */
+  chainId: string;
 }
 
 function createBaseSessionRecord(): SessionRecord {
@@ -38,6 +44,7 @@ function createBaseSessionRecord(): SessionRecord {
     sessionSecret: Buffer.alloc(0),
     createdAtMs: 0,
     expiresAtMs: 0,
+    chainId: "",
   };
 }
 
@@ -66,6 +73,9 @@ export const SessionRecord: MessageFns<SessionRecord> = {
     }
     if (message.expiresAtMs !== 0) {
       writer.uint32(64).int64(message.expiresAtMs);
+    }
+    if (message.chainId !== "") {
+      writer.uint32(74).string(message.chainId);
     }
     return writer;
   },
@@ -147,6 +157,14 @@ export const SessionRecord: MessageFns<SessionRecord> = {
             message.expiresAtMs = longToNumber(reader.int64());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.chainId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -172,6 +190,7 @@ export const SessionRecord: MessageFns<SessionRecord> = {
     message.sessionSecret = object.sessionSecret ?? Buffer.alloc(0);
     message.createdAtMs = object.createdAtMs ?? 0;
     message.expiresAtMs = object.expiresAtMs ?? 0;
+    message.chainId = object.chainId ?? "";
     return message;
   },
 };

@@ -1,0 +1,73 @@
+import "reflect-metadata";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import test from "ava";
+import { encodeFrame } from "../../core/protocol/frame-encoder.js";
+import {
+  Command,
+  ErrorCode,
+  ErrorReply,
+  encodeMessage,
+  FastConnectHello,
+  FastConnectRequest,
+} from "../../core/protocol/index.js";
+
+const run = promisify(execFile);
+const cli = (...args: string[]) => run(process.execPath, ["build/client/cli/main.js", ...args]);
+
+test("decode reads frames back through protobufjs reflection, independently of the generated code", async (t) => {
+  const error = encodeFrame(
+    Command.ERROR,
+    0,
+    7,
+    encodeMessage(ErrorReply, { command: 99, code: ErrorCode.UNSUPPORTED_CMD, reason: "unsupported command 99" }),
+  );
+  const { stdout } = await run(process.execPath, [
+    "build/client/cli/main.js",
+    "decode",
+    "--direction",
+    "down",
+    `${error.toString("hex")}df`,
+  ]);
+  const [frame, heartbeat] = stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  t.deepEqual(frame, {
+    cmd: 10,
+    flags: 0,
+    seq: 7,
+    length: error.length - 13,
+    "mpush.v1.ErrorReply": { command: 99, code: "ERROR_CODE_UNSUPPORTED_CMD", reason: "unsupported command 99" },
+  });
+  t.deepEqual(heartbeat, { heartbeat: true });
+});
+
+test("decode opens the nested hello of a FAST_CONNECT request", async (t) => {
+  const hello = encodeMessage(FastConnectHello, {
+    sessionId: "abc",
+    deviceId: "phone-1",
+    minHeartbeatMs: 1000,
+    maxHeartbeatMs: 2000,
+    clientNonce: Buffer.alloc(32, 1),
+    timestampMs: 1_700_000_000_000,
+  });
+  const frame = encodeFrame(
+    Command.FAST_CONNECT,
+    0,
+    3,
+    encodeMessage(FastConnectRequest, { hello, binder: Buffer.alloc(32, 2) }),
+  );
+  const { stdout } = await cli("decode", frame.toString("hex"));
+  const decoded = JSON.parse(stdout)["mpush.v1.FastConnectRequest"];
+  t.is(decoded.hello.sessionId, "abc");
+  t.is(decoded.hello.deviceId, "phone-1");
+  t.is(decoded.hello.timestampMs, 1_700_000_000_000);
+  t.is(Buffer.from(decoded.binder, "base64").toString("hex"), "02".repeat(32));
+});
+
+test("decode refuses input that is not hex, with usage and exit code 2", async (t) => {
+  const error = await t.throwsAsync(cli("decode", "xyz"));
+  t.is((error as { code?: number }).code, 2);
+  t.regex((error as { stderr?: string }).stderr ?? "", /even number of hex digits/);
+});

@@ -1,0 +1,213 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test from "ava";
+import { DEFAULT_CONFIG } from "../../../core/config/config.js";
+import { loadConfig } from "../../../core/config/load-config.js";
+import { ConfigError } from "../../../core/errors/boot-errors.js";
+
+/** A temp directory with `config.json` holding `content` (an object is JSON-encoded). */
+function configFile(content: unknown, sub = ""): { dir: string; file: string } {
+  const dir = join(mkdtempSync(join(tmpdir(), "mpush-config-")), sub);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "config.json");
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return { dir, file };
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+test("with nothing given, the defaults", (t) => {
+  const config = loadConfig({ env: {}, cwd: "/srv/app" });
+  t.deepEqual({ ...config, keyFile: DEFAULT_CONFIG.keyFile }, DEFAULT_CONFIG);
+  t.is(config.port, 3000);
+  t.is(config.unknownCommand, "reply");
+  t.is(config.keyFile, "/srv/app/.mpush/server.key", "the default key path is anchored at cwd");
+});
+
+test("the loaded config is a copy: changing it leaves the defaults alone", (t) => {
+  const config = loadConfig({ env: {} });
+  (config.heartbeat as { minMs: number }).minMs = 1;
+  t.is(DEFAULT_CONFIG.heartbeat.minMs, 30_000);
+});
+
+test("a JSON file overrides the defaults, nested sections merge key by key", (t) => {
+  const { file } = configFile({ port: 4000, heartbeat: { maxMissed: 5 }, session: { namespace: "prod" } });
+  const config = loadConfig({ env: {}, file });
+  t.is(config.port, 4000);
+  t.is(config.heartbeat.maxMissed, 5);
+  t.is(config.heartbeat.minMs, DEFAULT_CONFIG.heartbeat.minMs);
+  t.is(config.session.namespace, "prod");
+  t.is(config.session.store, "memory");
+});
+
+test("$MPUSH_CONFIG names the file when no file option is given", (t) => {
+  const { file } = configFile({ port: 4100 });
+  t.is(loadConfig({ env: { MPUSH_CONFIG: file } }).port, 4100);
+});
+
+test("a relative file path is resolved against cwd", (t) => {
+  const { dir } = configFile({ port: 4200 });
+  t.is(loadConfig({ env: {}, file: "config.json", cwd: dir }).port, 4200);
+});
+
+test("environment variables beat the file", (t) => {
+  const { file } = configFile({ host: "10.0.0.1", port: 4000, heartbeat: { maxMissed: 5, minMs: 10_000 } });
+  const config = loadConfig({
+    env: {
+      MPUSH_HOST: "127.0.0.1",
+      MPUSH_PORT: "5000",
+      MPUSH_HEARTBEAT_MAX_MISSED: "7",
+      MPUSH_UNKNOWN_COMMAND: "close",
+      MPUSH_SESSION_STORE: "redis://cache:6379",
+      MPUSH_LOG_LEVEL: "warn",
+    },
+    file,
+  });
+  t.is(config.host, "127.0.0.1");
+  t.is(config.port, 5000);
+  t.is(config.heartbeat.maxMissed, 7);
+  t.is(config.heartbeat.minMs, 10_000, "the file's other heartbeat keys stay");
+  t.is(config.unknownCommand, "close");
+  t.is(config.session.store, "redis://cache:6379");
+  t.is(config.logLevel, "warn");
+});
+
+test("an empty environment variable is ignored", (t) => {
+  t.is(loadConfig({ env: { MPUSH_PORT: "" } }).port, DEFAULT_CONFIG.port);
+});
+
+test("overrides beat the environment", (t) => {
+  const config = loadConfig({
+    env: { MPUSH_PORT: "5000", MPUSH_HEARTBEAT_MAX_MISSED: "7" },
+    overrides: { port: 6000, heartbeat: { maxMissed: 9 } },
+  });
+  t.is(config.port, 6000);
+  t.is(config.heartbeat.maxMissed, 9);
+});
+
+test("relative keyFile and plugin paths in a file are resolved against the file's directory", (t) => {
+  const { dir, file } = configFile(
+    {
+      keyFile: "keys/server.key",
+      plugins: ["./local-plugin.js", { use: "../shared/plugin.js", options: { a: 1 } }, "some-package", "/abs/p.js"],
+    },
+    "etc",
+  );
+  const config = loadConfig({ env: {}, file, cwd: "/elsewhere" });
+  t.is(config.keyFile, join(dir, "keys/server.key"));
+  t.deepEqual(config.plugins, [
+    join(dir, "local-plugin.js"),
+    { use: join(dir, "../shared/plugin.js"), options: { a: 1 } },
+    "some-package",
+    "/abs/p.js",
+  ]);
+});
+
+test("relative paths from the environment and overrides are resolved against cwd", (t) => {
+  const fromEnv = loadConfig({ env: { MPUSH_KEY_FILE: "k/server.key", MPUSH_PLUGINS: "./a.js, pkg" }, cwd: "/srv" });
+  t.is(fromEnv.keyFile, "/srv/k/server.key");
+  t.deepEqual(fromEnv.plugins, ["/srv/a.js", "pkg"]);
+  const fromOverrides = loadConfig({ env: {}, overrides: { keyFile: "x.key", plugins: ["./b.js"] }, cwd: "/srv" });
+  t.is(fromOverrides.keyFile, "/srv/x.key");
+  t.deepEqual(fromOverrides.plugins, ["/srv/b.js"]);
+});
+
+test("unknown keys, top-level and nested, are each reported", (t) => {
+  const { file } = configFile({ prot: 1, heartbeat: { maxMised: 2 }, session: { stor: "memory" } });
+  const problems = problemsOf(() => loadConfig({ env: {}, file }));
+  t.deepEqual(problems, [
+    "prot: unknown setting",
+    "heartbeat.maxMised: unknown setting",
+    "session.stor: unknown setting",
+  ]);
+});
+
+test("every bad value is listed in one ConfigError", (t) => {
+  const { file } = configFile({
+    host: "",
+    unknownCommand: "drop",
+    maxBodyBytes: 0,
+    heartbeat: { minMs: 200_000, maxMs: 100_000 },
+    session: { store: "mongodb://x", namespace: "has space" },
+    plugins: [""],
+    logLevel: "loud",
+  });
+  const error = t.throws(() => loadConfig({ env: { MPUSH_PORT: "http" }, file }), { instanceOf: ConfigError });
+  t.is(error?.code, "MPUSH_ERR_CONFIG");
+  const problems = error?.problems ?? [];
+  for (const expected of [
+    /^host:/,
+    /^port: expected an integer from 0 to 65535, got "http"/,
+    /^maxBodyBytes:/,
+    /^unknownCommand: expected "reply" or "close", got "drop"/,
+    /^heartbeat\.minMs: must not exceed heartbeat\.maxMs/,
+    /^session\.store:/,
+    /^session\.namespace:/,
+    /^plugins\[0\]:/,
+    /^logLevel:/,
+  ]) {
+    t.true(
+      problems.some((p) => expected.test(p)),
+      `${expected} in ${JSON.stringify(problems)}`,
+    );
+  }
+  t.is(problems.length, 9);
+  for (const p of problems) t.true(error?.message.includes(p), "the message lists every problem");
+});
+
+test("ranges: port above 65535, a fractional number, a negative grace", (t) => {
+  const problems = problemsOf(() =>
+    loadConfig({ env: {}, overrides: { port: 70000, maxQueuedFrames: 1.5, heartbeat: { graceMs: -1 } } }),
+  );
+  t.deepEqual(
+    problems.map((p) => p.split(":")[0]),
+    ["port", "maxQueuedFrames", "heartbeat.graceMs"],
+  );
+});
+
+test("session ttl above the max lifetime is refused", (t) => {
+  const problems = problemsOf(() =>
+    loadConfig({ env: {}, overrides: { session: { ttlMs: 10_000, maxLifetimeMs: 5_000 } } }),
+  );
+  t.deepEqual(problems, ["session.ttlMs: must not exceed session.maxLifetimeMs"]);
+});
+
+test("accepted session stores: memory, redis, rediss, redis+cluster", (t) => {
+  for (const store of ["memory", "redis://h:6379/2", "rediss://u:p@h:6380", "redis+cluster://a:7000,b:7001"]) {
+    t.is(loadConfig({ env: {}, overrides: { session: { store } } }).session.store, store);
+  }
+});
+
+test("a file that is missing, not JSON, or not an object is a ConfigError naming it", (t) => {
+  const missing = join(tmpdir(), "mpush-no-such-dir", "config.json");
+  t.regex(problemsOf(() => loadConfig({ env: {}, file: missing }))[0] ?? "", /mpush-no-such-dir/);
+  const { file: broken } = configFile("{ port: ");
+  t.regex(problemsOf(() => loadConfig({ env: {}, file: broken }))[0] ?? "", /config\.json: .*JSON/);
+  const { file: list } = configFile([1, 2]);
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: {}, file: list })),
+    [`${list}: must hold a JSON object`],
+  );
+});
+
+test("a section given as a non-object is a ConfigError, not a crash", (t) => {
+  for (const value of [null, 5, "fast", [1]]) {
+    const { file } = configFile({ heartbeat: value, session: value });
+    t.deepEqual(
+      problemsOf(() => loadConfig({ env: {}, file })),
+      [
+        `heartbeat: expected an object, got ${JSON.stringify(value)}`,
+        `session: expected an object, got ${JSON.stringify(value)}`,
+      ],
+    );
+  }
+});

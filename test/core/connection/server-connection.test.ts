@@ -1,0 +1,236 @@
+import "reflect-metadata";
+import { randomBytes } from "node:crypto";
+import test from "ava";
+import type { TrafficKeys } from "../../../core/crypto/key-schedule.js";
+import { RecordCipher } from "../../../core/crypto/record-cipher.js";
+import type { CommandHandler, HandlerContext } from "../../../core/dispatch/command-handler.js";
+import { Handles } from "../../../core/dispatch/handles.decorator.js";
+import { ok, type Reply } from "../../../core/dispatch/reply.js";
+import { RecordError } from "../../../core/errors/frame-errors.js";
+import { Command, FrameFlag, OkReply } from "../../../core/protocol/index.js";
+import type { SessionContext } from "../../../core/session/session-context.js";
+import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";
+import { deferred, memoryConnection } from "../../helpers/memory-transport.js";
+
+/** cmd 150: held until the test releases it. */
+@Handles(150, { access: "public" })
+class HeldHandler implements CommandHandler<Buffer> {
+  readonly started: number[] = [];
+  private readonly gates: (() => void)[] = [];
+  async handle(_: Buffer, context: HandlerContext): Promise<Reply> {
+    this.started.push(context.seq);
+    const gate = deferred<void>();
+    this.gates.push(gate.resolve);
+    await gate.promise;
+    return ok(String(context.seq));
+  }
+  release(): void {
+    for (const g of this.gates.splice(0)) g();
+  }
+}
+
+/** cmd 151: echoes the body and the flags it saw. */
+@Handles(151, { access: "public" })
+class FlagsEchoHandler implements CommandHandler<Buffer> {
+  handle(body: Buffer, context: HandlerContext): Reply {
+    return { kind: "message", body: Buffer.from(`${context.flags}:${body.toString()}`) };
+  }
+}
+
+function trafficKeys(): TrafficKeys {
+  return {
+    clientToServer: { key: randomBytes(16), iv: randomBytes(12) },
+    serverToClient: { key: randomBytes(16), iv: randomBytes(12) },
+  };
+}
+
+const SESSION: SessionContext = {
+  deviceId: "d",
+  osName: "",
+  osVersion: "",
+  clientVersion: "",
+  heartbeatMs: 30_000,
+  sessionId: undefined,
+  expiresAt: 0,
+  resumed: false,
+};
+
+test("reading pauses once maxQueuedFrames packets wait, and resumes once the backlog is served", async (t) => {
+  const held = new HeldHandler();
+  const { send, transport } = memoryConnection([held], { config: { maxQueuedFrames: 2 } });
+  send(150, 1);
+  send(150, 2);
+  t.false(transport.paused, "one running, one queued");
+  send(150, 3);
+  t.true(transport.paused, "two queued");
+  t.deepEqual(held.started, [1]);
+  for (const seq of [1, 2, 3]) {
+    held.release();
+    t.is((await transport.next()).seq, seq);
+  }
+  await new Promise(setImmediate);
+  t.false(transport.paused);
+  t.deepEqual(held.started, [1, 2, 3]);
+  t.is(transport.pauses, 1);
+});
+
+test("reading resumes as soon as the backlog drops below maxQueuedFrames, before it is empty", async (t) => {
+  const held = new HeldHandler();
+  const { send, transport } = memoryConnection([held], { config: { maxQueuedFrames: 2 } });
+  for (const seq of [1, 2, 3]) send(150, seq);
+  t.true(transport.paused);
+  held.release();
+  t.is((await transport.next()).seq, 1);
+  await new Promise(setImmediate);
+  t.false(transport.paused, "one left queued after the first was served");
+  t.deepEqual(held.started, [1, 2]);
+});
+
+test("reading pauses while outbound bytes exceed the limit, and resumes on drain", async (t) => {
+  const { send, transport } = memoryConnection([new HeartbeatHandler()], { config: { maxOutboundBytes: 1024 } });
+  transport.bufferedBytes = 4096;
+  send(Command.HEARTBEAT, 0);
+  t.true(transport.paused);
+  t.is((await transport.next()).cmd, Command.HEARTBEAT);
+  transport.drain();
+  t.false(transport.paused);
+});
+
+test("every inbound chunk refreshes lastReadAt, even a partial frame", (t) => {
+  let now = 1000;
+  const { receive, connection } = memoryConnection([], { clock: { now: () => now } });
+  t.is(connection.openedAt, 1000);
+  t.is(connection.lastReadAt, 1000);
+  now = 5000;
+  receive([0, 0]);
+  t.is(connection.lastReadAt, 5000);
+});
+
+test("close() ends the transport gracefully and reports its reason once", async (t) => {
+  const { connection, transport, lifecycle } = memoryConnection([]);
+  connection.close("test is done");
+  connection.close("second call is ignored");
+  t.false(connection.isOpen);
+  t.true(transport.ended);
+  t.false(transport.destroyed);
+  await transport.waitClosed();
+  t.deepEqual(lifecycle.closedWith, ["test is done"]);
+});
+
+test("close() while a packet is being handled lets its reply out, then ends; queued packets are dropped", async (t) => {
+  const held = new HeldHandler();
+  const { connection, send, transport, lifecycle } = memoryConnection([held]);
+  send(150, 1);
+  send(150, 2);
+  connection.close("shutting down");
+  t.false(connection.isOpen);
+  t.false(transport.ended, "not yet: the first packet is still in hand");
+  held.release();
+  const reply = await transport.next();
+  t.is(reply.seq, 1);
+  await transport.waitClosed();
+  t.true(transport.ended);
+  t.false(transport.destroyed);
+  t.deepEqual(held.started, [1], "the queued packet was dropped");
+  t.deepEqual(lifecycle.closedWith, ["shutting down"]);
+});
+
+test("destroy() after a deferred close() does not end the transport later", async (t) => {
+  const held = new HeldHandler();
+  const { connection, send, transport } = memoryConnection([held]);
+  send(150, 1);
+  connection.close("closing");
+  connection.destroy("no time left");
+  held.release();
+  await transport.waitClosed();
+  await new Promise(setImmediate);
+  t.true(transport.destroyed);
+  t.false(transport.ended);
+  t.is(transport.packets.length, 0);
+});
+
+test("packets arriving after close() are ignored", async (t) => {
+  const { connection, receive, transport } = memoryConnection([new HeartbeatHandler()]);
+  connection.close("bye");
+  receive([0xdf]);
+  await transport.waitClosed();
+  t.is(transport.packets.length, 0);
+});
+
+test("send() after the transport closed reports an error to its callback", async (t) => {
+  const { connection, transport } = memoryConnection([]);
+  connection.destroy("gone");
+  await transport.waitClosed();
+  const error = await new Promise<Error | null | undefined>((resolve) =>
+    connection.send(100, 0, 1, Buffer.alloc(0), resolve),
+  );
+  t.true(error instanceof Error);
+});
+
+test("nextSeq sets the top bit, counts from 1 and skips 0 when it wraps", (t) => {
+  const { connection } = memoryConnection([]);
+  t.is(connection.nextSeq(), 0x8000_0001);
+  t.is(connection.nextSeq(), 0x8000_0002);
+  (connection as unknown as { seq: number }).seq = 0x7fff_ffff;
+  t.is(connection.nextSeq(), 0x8000_0001, "wraps past 0x7fffffff without ever producing a bare 0x80000000");
+});
+
+test("establish() sets the session and tells the lifecycle", (t) => {
+  const { connection, lifecycle } = memoryConnection([]);
+  connection.establish(SESSION);
+  t.is(connection.session, SESSION);
+  t.deepEqual(lifecycle.establishedWith, [SESSION]);
+});
+
+test("after installKeys every frame is sealed both ways and ENCRYPTED is hidden from handlers", async (t) => {
+  const keys = trafficKeys();
+  const { connection, receive, transport } = memoryConnection([new FlagsEchoHandler(), new HeartbeatHandler()]);
+  connection.installKeys(keys);
+  t.true(connection.encrypted);
+  const client = new RecordCipher(keys.clientToServer);
+  const fromServer = new RecordCipher(keys.serverToClient);
+  receive(client.seal(151, FrameFlag.AUTO_ACK, 9, Buffer.from("hi")));
+  const sealed = await transport.next();
+  t.is(sealed.flags & FrameFlag.ENCRYPTED, FrameFlag.ENCRYPTED);
+  t.is(sealed.seq, 9);
+  t.is(fromServer.open(sealed).toString(), `${FrameFlag.AUTO_ACK}:hi`);
+  receive([0xdf]);
+  t.is((await transport.next()).cmd, Command.HEARTBEAT, "0xDF stays one clear byte");
+});
+
+test("after installKeys a plaintext frame destroys the connection", async (t) => {
+  const { connection, send, transport, lifecycle } = memoryConnection([new FlagsEchoHandler()]);
+  connection.installKeys(trafficKeys());
+  send(151, 1, Buffer.from("clear"));
+  await transport.waitClosed();
+  t.true(transport.destroyed);
+  t.is(transport.packets.length, 0);
+  t.true(lifecycle.violations[0] instanceof RecordError);
+});
+
+test("after installKeys a replayed sealed frame destroys the connection", async (t) => {
+  const keys = trafficKeys();
+  const { connection, receive, transport } = memoryConnection([new FlagsEchoHandler()]);
+  connection.installKeys(keys);
+  const frame = new RecordCipher(keys.clientToServer).seal(151, 0, 1, Buffer.from("once"));
+  receive(frame);
+  await transport.next();
+  receive(frame);
+  await transport.waitClosed();
+  t.true(transport.destroyed);
+  t.is(transport.packets.length, 0);
+});
+
+test("a reply from an async handler is sealed once keys are installed", async (t) => {
+  const keys = trafficKeys();
+  const held = new HeldHandler();
+  const { connection, receive, transport } = memoryConnection([held]);
+  connection.installKeys(keys);
+  receive(new RecordCipher(keys.clientToServer).seal(150, 0, 4, Buffer.alloc(0)));
+  t.deepEqual(held.started, [4]);
+  held.release();
+  const sealed = await transport.next();
+  t.is(sealed.cmd, Command.OK);
+  t.is(sealed.flags, FrameFlag.ENCRYPTED);
+  t.like(OkReply.decode(new RecordCipher(keys.serverToClient).open(sealed)), { data: "4" });
+});

@@ -1,0 +1,355 @@
+import "reflect-metadata";
+import { deflateSync, inflateSync } from "node:zlib";
+import test from "ava";
+import { pino } from "pino";
+import type { CommandHandler, HandlerContext } from "../../../core/dispatch/command-handler.js";
+import { Handles } from "../../../core/dispatch/handles.decorator.js";
+import { ok, type Reply, reply } from "../../../core/dispatch/reply.js";
+import { FrameTooLargeError, RecordError, ReservedFlagsError } from "../../../core/errors/frame-errors.js";
+import { ProtocolError } from "../../../core/errors/protocol-error.js";
+import { encodeFrame } from "../../../core/protocol/frame-encoder.js";
+import {
+  Command,
+  ErrorCode,
+  ErrorReply,
+  encodeMessage,
+  FrameFlag,
+  OkReply,
+  type Packet,
+} from "../../../core/protocol/index.js";
+import type { SessionContext } from "../../../core/session/session-context.js";
+import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";
+import { deferred, memoryConnection, type TestConfig } from "../../helpers/memory-transport.js";
+
+const SESSION: SessionContext = {
+  deviceId: "device-1",
+  osName: "test",
+  osVersion: "1",
+  clientVersion: "1",
+  heartbeatMs: 60_000,
+  sessionId: "s1",
+  expiresAt: Date.now() + 60_000,
+  resumed: false,
+};
+
+/** cmd 100: decodes an OkReply and answers it upper-cased. */
+@Handles(100, { request: OkReply, access: "public" })
+class ShoutHandler implements CommandHandler<OkReply> {
+  handle(request: OkReply): Reply {
+    return reply(OkReply, { command: request.command, data: request.data.toUpperCase() });
+  }
+}
+
+/** cmd 101: needs a session. */
+@Handles(101)
+class SessionOnlyHandler implements CommandHandler<Buffer> {
+  handle(): Reply {
+    return ok("in session");
+  }
+}
+
+/** cmd 102: refuses with a ProtocolError; a body of "close" asks for a close. */
+@Handles(102, { access: "public" })
+class RefusingHandler implements CommandHandler<Buffer> {
+  handle(body: Buffer): Reply {
+    throw new ProtocolError(ErrorCode.INVALID_ARGUMENT, "field x is wrong", { close: body.toString() === "close" });
+  }
+}
+
+/** cmd 103: a bug; a body of "async" fails asynchronously. */
+@Handles(103, { access: "public" })
+class CrashingHandler implements CommandHandler<Buffer> {
+  handle(body: Buffer): Reply | Promise<Reply> {
+    if (body.toString() === "async") return Promise.reject(new Error("secret internal detail"));
+    throw new Error("secret internal detail");
+  }
+}
+
+/** cmd 104: echoes the body it was given and reports its context. */
+@Handles(104, { access: "public" })
+class RawEchoHandler implements CommandHandler<Buffer> {
+  readonly contexts: HandlerContext[] = [];
+  handle(body: Buffer, context: HandlerContext): Reply {
+    this.contexts.push(context);
+    return { kind: "message", body: Buffer.from(body) };
+  }
+}
+
+/** cmd 105: waits for the test to release it; records start and end. */
+@Handles(105, { access: "public" })
+class GatedHandler implements CommandHandler<Buffer> {
+  readonly events: string[] = [];
+  readonly gates = new Map<string, { resolve: () => void }>();
+  async handle(body: Buffer): Promise<Reply> {
+    const name = body.toString();
+    this.events.push(`start ${name}`);
+    const gate = deferred<void>();
+    this.gates.set(name, gate);
+    await gate.promise;
+    this.events.push(`end ${name}`);
+    return ok(name);
+  }
+}
+
+/** cmd 106: answers nothing. */
+@Handles(106, { access: "public" })
+class SilentHandler implements CommandHandler<Buffer> {
+  handle(): undefined {
+    return undefined;
+  }
+}
+
+/** cmd 107: a reply of `n` bytes, n from the body. */
+@Handles(107, { access: "public" })
+class BigReplyHandler implements CommandHandler<Buffer> {
+  handle(body: Buffer): Reply {
+    return { kind: "message", body: Buffer.alloc(Number(body.toString()), "a") };
+  }
+}
+
+function setup(config: Partial<TestConfig> = {}) {
+  const raw = new RawEchoHandler();
+  const gated = new GatedHandler();
+  const logs: Record<string, unknown>[] = [];
+  const log = pino({ level: "error" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const m = memoryConnection(
+    [
+      new HeartbeatHandler(),
+      new ShoutHandler(),
+      new SessionOnlyHandler(),
+      new RefusingHandler(),
+      new CrashingHandler(),
+      raw,
+      gated,
+      new SilentHandler(),
+      new BigReplyHandler(),
+    ],
+    { config, log },
+  );
+  return { ...m, raw, gated, logs };
+}
+
+function errorOf(packet: Packet): ErrorReply {
+  if (packet.cmd !== Command.ERROR) throw new Error(`expected ERROR, got cmd ${packet.cmd}`);
+  return ErrorReply.decode(packet.body);
+}
+
+const shout = (data: string) => encodeMessage(OkReply, { command: 100, data });
+
+test("an unknown command gets ERROR(UNSUPPORTED_CMD) with its seq, and the connection stays open", async (t) => {
+  const { send, receive, transport, connection } = setup();
+  send(99, 7);
+  const error = await transport.next();
+  t.is(error.seq, 7);
+  t.like(errorOf(error), { command: 99, code: ErrorCode.UNSUPPORTED_CMD });
+  receive([0xdf]);
+  t.is((await transport.next()).cmd, Command.HEARTBEAT);
+  t.true(connection.isOpen);
+  t.false(transport.ended);
+});
+
+test('with unknownCommand "close" the ERROR is sent, then the connection closes', async (t) => {
+  const { send, receive, transport, lifecycle } = setup({ unknownCommand: "close" });
+  send(99, 8);
+  receive([0xdf]);
+  await transport.waitClosed();
+  t.true(transport.ended, "closed gracefully (flushed), not destroyed");
+  t.false(transport.destroyed);
+  t.is(transport.packets.length, 1, "the heartbeat after it is not answered");
+  const error = transport.packets[0] as Packet;
+  t.is(error.seq, 8);
+  t.like(errorOf(error), { command: 99, code: ErrorCode.UNSUPPORTED_CMD });
+  t.regex(lifecycle.closedWith[0] ?? "", /ERROR 101 for command 99/);
+});
+
+test("a session command before a session gets SESSION_REQUIRED; with one it is served", async (t) => {
+  const { send, transport, connection } = setup();
+  send(101, 3);
+  const error = await transport.next();
+  t.is(error.seq, 3);
+  t.like(errorOf(error), { command: 101, code: ErrorCode.SESSION_REQUIRED });
+  t.true(connection.isOpen);
+  connection.session = SESSION;
+  send(101, 4);
+  const answer = await transport.next();
+  t.is(answer.cmd, Command.OK);
+  t.is(answer.seq, 4);
+  t.like(OkReply.decode(answer.body), { command: 101, data: "in session" });
+});
+
+test("a body that does not decode gets MALFORMED_BODY and the connection stays open", async (t) => {
+  const { send, transport, connection } = setup();
+  send(100, 5, Buffer.from([0xff, 0xff, 0xff]));
+  const error = await transport.next();
+  t.is(error.seq, 5);
+  t.like(errorOf(error), { command: 100, code: ErrorCode.MALFORMED_BODY });
+  send(100, 6, shout("still here"));
+  t.is(OkReply.decode((await transport.next()).body).data, "STILL HERE");
+  t.true(connection.isOpen);
+});
+
+test("a ProtocolError becomes ERROR(its code, its reason)", async (t) => {
+  const { send, transport, connection } = setup();
+  send(102, 11);
+  const error = await transport.next();
+  t.is(error.seq, 11);
+  t.deepEqual(errorOf(error), { command: 102, code: ErrorCode.INVALID_ARGUMENT, reason: "field x is wrong" });
+  t.true(connection.isOpen);
+});
+
+test("a ProtocolError with close: true closes after the ERROR", async (t) => {
+  const { send, transport } = setup();
+  send(102, 12, Buffer.from("close"));
+  await transport.waitClosed();
+  t.true(transport.ended);
+  t.is(transport.packets.length, 1);
+  t.is(errorOf(transport.packets[0] as Packet).code, ErrorCode.INVALID_ARGUMENT);
+});
+
+for (const mode of ["sync", "async"]) {
+  test(`a plain exception (${mode}) gives DISPATCH_ERROR, is logged, and the next packet is served`, async (t) => {
+    const { send, transport, connection, logs } = setup();
+    send(103, 13, Buffer.from(mode));
+    const error = await transport.next();
+    t.is(error.seq, 13);
+    const body = errorOf(error);
+    t.is(body.code, ErrorCode.DISPATCH_ERROR);
+    t.is(body.command as number, 103);
+    t.notRegex(body.reason, /secret/, "the exception's message stays on the server");
+    t.is(logs.length, 1);
+    t.like(logs[0], { connection: connection.id, cmd: 103, handler: "CrashingHandler" });
+    t.regex(JSON.stringify(logs[0]), /secret internal detail/);
+    send(100, 14, shout("next"));
+    const next = await transport.next();
+    t.is(next.seq, 14);
+    t.is(OkReply.decode(next.body).data, "NEXT");
+  });
+}
+
+test("a compressed body (flag 0x02) is inflated before decoding", async (t) => {
+  const { send, transport } = setup();
+  send(100, 15, deflateSync(shout("packed")), FrameFlag.COMPRESSED);
+  const answer = await transport.next();
+  t.is(answer.seq, 15);
+  t.is(OkReply.decode(answer.body).data, "PACKED");
+});
+
+test("a raw handler sees the inflated body and flags without COMPRESSED", async (t) => {
+  const { send, transport, raw } = setup();
+  send(104, 16, deflateSync(Buffer.from("inflated body")), FrameFlag.COMPRESSED | FrameFlag.BIZ_ACK);
+  t.is((await transport.next()).body.toString(), "inflated body");
+  t.is(raw.contexts[0]?.flags, FrameFlag.BIZ_ACK);
+  t.is(raw.contexts[0]?.seq, 16);
+  t.is(raw.contexts[0]?.cmd, 104);
+});
+
+test("a compression bomb gets MALFORMED_BODY and the handler never runs", async (t) => {
+  const { send, transport, raw, connection } = setup({ maxBodyBytes: 64 * 1024 });
+  const bomb = deflateSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+  t.true(bomb.length < 64 * 1024);
+  send(104, 17, bomb, FrameFlag.COMPRESSED);
+  const error = errorOf(await transport.next());
+  t.is(error.code, ErrorCode.MALFORMED_BODY);
+  t.regex(error.reason, /exceeds/);
+  t.is(raw.contexts.length, 0);
+  t.true(connection.isOpen);
+});
+
+test("a compressed body that is not zlib gets MALFORMED_BODY", async (t) => {
+  const { send, transport } = setup();
+  send(104, 18, Buffer.from("not zlib at all"), FrameFlag.COMPRESSED);
+  t.is(errorOf(await transport.next()).code, ErrorCode.MALFORMED_BODY);
+});
+
+test("async handlers keep per-connection order: the next packet waits for the previous reply", async (t) => {
+  const { receive, transport, gated, raw } = setup();
+  receive(
+    Buffer.concat([
+      encodeFrame(105, 0, 1, Buffer.from("a")),
+      encodeFrame(104, 0, 2, Buffer.from("sync")),
+      encodeFrame(105, 0, 3, Buffer.from("b")),
+      Buffer.from([0xdf]),
+    ]),
+  );
+  t.deepEqual(gated.events, ["start a"]);
+  t.is(raw.contexts.length, 0, "the second packet has not been dispatched");
+  t.is(transport.packets.length, 0);
+  gated.gates.get("a")?.resolve();
+  await transport.next().then((p) => t.is(p.seq, 1));
+  await transport.next().then((p) => t.is(p.seq, 2));
+  t.deepEqual(gated.events, ["start a", "end a", "start b"]);
+  gated.gates.get("b")?.resolve();
+  await transport.next().then((p) => t.is(p.seq, 3));
+  t.is((await transport.next()).cmd, Command.HEARTBEAT);
+});
+
+test("an OK reply carries OkReply{command, data} and the request's seq", async (t) => {
+  const { connection, send, transport } = setup();
+  connection.session = SESSION;
+  send(101, 0xfffffffe);
+  const answer = await transport.next();
+  t.is(answer.cmd, Command.OK);
+  t.is(answer.seq, 0xfffffffe);
+  t.is(answer.flags, 0);
+});
+
+test("a handler that returns nothing sends nothing", async (t) => {
+  const { send, transport } = setup();
+  send(106, 1);
+  send(100, 2, shout("after"));
+  const next = await transport.next();
+  t.is(next.seq, 2);
+  t.is(transport.packets.length, 0);
+});
+
+test("a reply above the compression threshold is deflated and flagged; at it, it is not", async (t) => {
+  const { send, transport } = setup({ compressThresholdBytes: 1000 });
+  send(107, 1, Buffer.from("5000"));
+  const big = await transport.next();
+  t.is(big.flags & FrameFlag.COMPRESSED, FrameFlag.COMPRESSED);
+  t.true(big.body.length < 5000);
+  t.true(inflateSync(big.body).equals(Buffer.alloc(5000, "a")));
+  send(107, 2, Buffer.from("1000"));
+  const small = await transport.next();
+  t.is(small.flags, 0);
+  t.is(small.body.length, 1000);
+});
+
+test("compression threshold 0 never compresses", async (t) => {
+  const { send, transport } = setup({ compressThresholdBytes: 0 });
+  send(107, 1, Buffer.from("50000"));
+  const reply = await transport.next();
+  t.is(reply.flags, 0);
+  t.is(reply.body.length, 50000);
+});
+
+test("a sealed (0x01) frame before any keys closes the connection without a reply", async (t) => {
+  const { send, transport, lifecycle, raw } = setup();
+  send(104, 1, Buffer.alloc(32), FrameFlag.ENCRYPTED);
+  await transport.waitClosed();
+  t.true(transport.destroyed);
+  t.is(transport.packets.length, 0);
+  t.is(raw.contexts.length, 0);
+  t.true(lifecycle.violations[0] instanceof RecordError);
+});
+
+test("a frame with reserved flags, or too large, destroys the connection", async (t) => {
+  for (const [frame, type] of [
+    [Buffer.from([0, 0, 0, 0, 104, 0, 0, 0x20, 0, 0, 0, 1, 0]), ReservedFlagsError],
+    [Buffer.from([0x40, 0, 0, 0]), FrameTooLargeError],
+  ] as const) {
+    const { receive, transport, lifecycle } = setup();
+    receive(frame);
+    await transport.waitClosed();
+    t.true(transport.destroyed);
+    t.true(lifecycle.violations[0] instanceof type);
+    t.regex(lifecycle.closedWith[0] ?? "", new RegExp(type.name));
+  }
+});
+
+test("packets already decoded from a chunk are served before a later frame error in it", async (t) => {
+  const { receive, transport } = setup();
+  receive(Buffer.concat([encodeFrame(104, 0, 1, Buffer.from("first")), Buffer.from([0x7f, 0, 0, 0])]));
+  await transport.waitClosed();
+  t.is(transport.packets[0]?.body.toString(), "first");
+});

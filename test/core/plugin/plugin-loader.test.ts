@@ -1,0 +1,98 @@
+import "reflect-metadata";
+import { fileURLToPath } from "node:url";
+import test from "ava";
+import { PluginDependencyError, PluginLoadError } from "../../../core/errors/boot-errors.js";
+import { definePlugin, type Plugin } from "../../../core/index.js";
+import { isPlugin } from "../../../core/plugin/plugin.js";
+import { checkOrder, loadPlugins } from "../../../core/plugin/plugin-loader.js";
+
+/** Absolute path of a compiled fixture under build/test/fixtures/plugins/. */
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/plugins/${name}.js`, import.meta.url));
+
+const plugin = (name: string, dependsOn?: string[]): Plugin =>
+  definePlugin({ name, ...(dependsOn ? { dependsOn } : {}), register() {} });
+
+test("checkOrder accepts dependencies that come earlier", (t) => {
+  t.notThrows(() => checkOrder([plugin("a"), plugin("b", ["a"]), plugin("c", ["a", "b"])]));
+});
+
+test("a dependency listed later is a PluginDependencyError naming both", (t) => {
+  const error = t.throws(() => checkOrder([plugin("b", ["a"]), plugin("a")]), { instanceOf: PluginDependencyError });
+  t.is(error?.code, "MPUSH_ERR_PLUGIN_DEPENDENCY");
+  t.regex(error?.message ?? "", /"b" depends on "a"/);
+});
+
+test("a missing dependency is a PluginDependencyError", (t) => {
+  t.throws(() => checkOrder([plugin("a"), plugin("b", ["nowhere"])]), { instanceOf: PluginDependencyError });
+});
+
+test("a plugin cannot depend on itself", (t) => {
+  t.throws(() => checkOrder([plugin("a", ["a"])]), { instanceOf: PluginDependencyError });
+});
+
+test("two plugins with one name are a PluginLoadError", (t) => {
+  const error = t.throws(() => checkOrder([plugin("a"), plugin("b"), plugin("a")]), { instanceOf: PluginLoadError });
+  t.is(error?.code, "MPUSH_ERR_PLUGIN_LOAD");
+  t.regex(error?.message ?? "", /already loaded/);
+});
+
+test("isPlugin wants a non-empty name, a register function and string dependencies", (t) => {
+  t.true(isPlugin(plugin("ok", ["x"])));
+  t.false(isPlugin(undefined));
+  t.false(isPlugin(null));
+  t.false(isPlugin({ name: "", register() {} }));
+  t.false(isPlugin({ name: "x" }));
+  t.false(isPlugin({ name: "x", register: "no" }));
+  t.false(isPlugin({ name: "x", register() {}, dependsOn: "heartbeat" }));
+  t.false(isPlugin({ name: "x", register() {}, dependsOn: [1] }));
+});
+
+test("a plugin is loaded by absolute path, with its options", async (t) => {
+  const loaded = await loadPlugins([
+    "mpush-ts/plugins/heartbeat",
+    { use: fixture("greeter-plugin"), options: { greeting: "hi" } },
+  ]);
+  t.deepEqual(
+    loaded.map((l) => l.plugin.name),
+    ["heartbeat", "fixture-greeter"],
+  );
+  t.deepEqual(loaded[1]?.options, { greeting: "hi" });
+  t.is(loaded[1]?.specifier, fixture("greeter-plugin"));
+});
+
+test("a named `plugin` export is accepted", async (t) => {
+  const [loaded] = await loadPlugins([fixture("named-export-plugin")]);
+  t.is(loaded?.plugin.name, "fixture-named");
+});
+
+test("the built-in plugins load by package name, in their dependency order", async (t) => {
+  const loaded = await loadPlugins([
+    "mpush-ts/plugins/heartbeat",
+    "mpush-ts/plugins/handshake",
+    "mpush-ts/plugins/fast-connect",
+  ]);
+  t.deepEqual(
+    loaded.map((l) => l.plugin.name),
+    ["heartbeat", "handshake", "fast-connect"],
+  );
+});
+
+test("configured plugins in the wrong order are refused at load", async (t) => {
+  await t.throwsAsync(loadPlugins(["mpush-ts/plugins/handshake", "mpush-ts/plugins/heartbeat"]), {
+    instanceOf: PluginDependencyError,
+  });
+  await t.throwsAsync(loadPlugins([fixture("greeter-plugin")]), { instanceOf: PluginDependencyError });
+});
+
+test("a module whose default export is not a plugin is a PluginLoadError", async (t) => {
+  const error = await t.throwsAsync(loadPlugins([fixture("not-a-plugin")]), { instanceOf: PluginLoadError });
+  t.regex(error?.message ?? "", /not-a-plugin\.js.*default export is not a plugin/);
+});
+
+test("a module that cannot be imported is a PluginLoadError keeping the cause", async (t) => {
+  const missing = await t.throwsAsync(loadPlugins([fixture("no-such-plugin")]), { instanceOf: PluginLoadError });
+  t.truthy(missing?.cause);
+  const broken = await t.throwsAsync(loadPlugins([fixture("throws-on-import")]), { instanceOf: PluginLoadError });
+  t.regex(String((broken?.cause as Error | undefined)?.message), /fixture exploded on import/);
+  await t.throwsAsync(loadPlugins(["no-such-package-anywhere"]), { instanceOf: PluginLoadError });
+});

@@ -1,0 +1,25 @@
+import test from "ava";
+import { Command } from "../../core/index.js";
+import { startChildServer } from "../helpers/child-server.js";
+import { RawClient } from "../helpers/raw-client.js";
+
+test("node build/core/main.js listens on MPUSH_HOST:MPUSH_PORT and exits 0 on SIGTERM after closing connections", async (t) => {
+  const server = await startChildServer();
+  t.teardown(() => server.child.kill("SIGKILL"));
+  const client = await RawClient.open(server.port);
+  t.teardown(() => client.close());
+  client.write([0xdf]);
+  t.is((await client.next()).cmd, Command.HEARTBEAT);
+
+  server.child.kill("SIGTERM");
+  await client.waitClosed(5000);
+  t.is(await server.exited, 0);
+  const messages = server.lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+  t.true(messages.includes("shutting down"), messages.join(" | "));
+  t.true(messages.includes("server closed"), messages.join(" | "));
+});
+
+test("main.js refuses to start on a bad configuration, naming the problem", async (t) => {
+  const error = await t.throwsAsync(startChildServer({ MPUSH_UNKNOWN_COMMAND: "explode" }));
+  t.regex(error?.message ?? "", /exited \(1\).*unknownCommand: expected "reply" or "close"/s);
+});
