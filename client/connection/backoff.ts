@@ -18,7 +18,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 3000, factor: 1.8, maxMs
  * spread out).
  */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
-  const raw = Math.min(policy.maxMs, policy.baseMs * policy.factor ** attempt);
+  // Not base x factor^Infinity: with factor 1 that is NaN (1 ** Infinity), and a NaN delay fires at once.
+  const raw =
+    attempt === Number.POSITIVE_INFINITY
+      ? policy.maxMs
+      : Math.min(policy.maxMs, policy.baseMs * policy.factor ** attempt);
   const spread = raw * policy.jitter * (2 * random() - 1);
   return Math.max(0, Math.min(policy.maxMs, Math.round(raw + spread)));
 }

@@ -35,6 +35,17 @@ test("maxMs caps the delay, jitter included", (t) => {
   t.true(backoffDelay(DEFAULT_BACKOFF, 100, highest) <= DEFAULT_BACKOFF.maxMs);
 });
 
+test("attempt Infinity is the capped delay, whatever the factor (1 ** Infinity is NaN)", (t) => {
+  for (const factor of [1, 1.8, 0.5]) {
+    const exact = { ...policy, factor, jitter: 0 };
+    t.is(backoffDelay(exact, Number.POSITIVE_INFINITY), policy.maxMs, `factor ${factor}`);
+    for (let i = 0; i < 50; i++) {
+      const delay = backoffDelay({ ...policy, factor }, Number.POSITIVE_INFINITY);
+      t.true(delay >= policy.maxMs * (1 - policy.jitter) && delay <= policy.maxMs, `factor ${factor}: ${delay}`);
+    }
+  }
+});
+
 test("delays are never negative, and jitter 0 is deterministic", (t) => {
   const exact = { ...policy, jitter: 0 };
   t.is(backoffDelay(exact, 3, lowest), 800);

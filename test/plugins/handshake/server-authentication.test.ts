@@ -47,7 +47,7 @@ test("start() with a wrong pinned key never establishes; each VerificationError 
     serverKey: otherKey(),
     device: DEVICE,
     // Ordinary failures would retry after 10 ms; a failed verification waits maxMs.
-    backoff: { baseMs: 10, factor: 1.01, maxMs: 400, jitter: 0 },
+    backoff: { baseMs: 10, factor: 1, maxMs: 400, jitter: 0 },
   });
   t.teardown(() => client.close());
   const errors: Error[] = [];
