@@ -94,21 +94,21 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     if (allocation) {
       const chainId = randomBytes(CHAIN_ID_BYTES).toString("base64url");
       try {
-        await Promise.all([
-          this.sessions.save(allocation.id, {
-            deviceId: request.deviceId,
-            osName: request.osName,
-            osVersion: request.osVersion,
-            clientVersion: request.clientVersion,
-            heartbeatMs,
-            sessionSecret: flight.secrets.sessionSecret,
-            createdAtMs: now,
-            expiresAtMs: allocation.expiresAtMs,
-            chainId,
-          }),
-          // A full handshake supersedes the device's earlier sessions (a copied session file stops working).
-          this.sessions.setActiveChain(request.deviceId, chainId),
-        ]);
+        await this.sessions.save(allocation.id, {
+          deviceId: request.deviceId,
+          osName: request.osName,
+          osVersion: request.osVersion,
+          clientVersion: request.clientVersion,
+          heartbeatMs,
+          sessionSecret: flight.secrets.sessionSecret,
+          createdAtMs: now,
+          expiresAtMs: allocation.expiresAtMs,
+          chainId,
+        });
+        // Only once the session exists: a full handshake supersedes the device's earlier sessions (a
+        // copied session file stops working). Never before, or a handshake that degrades because the
+        // store is slow could still supersede the session its client deliberately kept.
+        await this.sessions.setActiveChain(request.deviceId, chainId);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         this.log.warn(
