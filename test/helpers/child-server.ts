@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.js";
 import { tempKeyFile } from "./server.js";
 
 /** The repository root (this file runs from build/test/helpers/). */
@@ -15,19 +15,6 @@ export interface ChildServer {
   readonly stderr: string[];
   /** Resolves with the exit code (or the signal name). */
   readonly exited: Promise<number | string>;
-}
-
-/** A port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
