@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 
 /**
@@ -24,6 +25,8 @@ export interface Service {
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /** CPU time (user + system) the process has used so far, ms; 0 where /proc cannot tell. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -63,7 +66,7 @@ export async function startService(
     await stop();
     throw new Error(`${name} did not start: ${(error as Error).message}`);
   }
-  return { name, host, port, stop };
+  return { name, host, port, cpuMs: () => cpuMsOf(child.pid), stop };
 }
 
 /** A loopback port that was free a moment ago. */
@@ -102,6 +105,17 @@ function accepts(host: string, port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/** Linux: utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ 100). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 function killQuietly(child: ChildProcess, signal: NodeJS.Signals): void {

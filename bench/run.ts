@@ -122,8 +122,12 @@ async function measure(row: Row): Promise<RowLine[]> {
     for (const { mode, concurrency } of MODES) {
       process.stderr.write(`[bench] ${row.bench} ${mode}\n`);
       await runLoop(target, row.workload(target), concurrency, WARMUP_MS);
+      const serverCpuBefore = sum(services.map((service) => service.cpuMs()));
+      const clientCpuBefore = process.cpuUsage();
       const result = await runLoop(target, row.workload(target), concurrency, MEASURE_MS);
-      report(row.bench, mode, result);
+      const serverCpuMs = sum(services.map((service) => service.cpuMs())) - serverCpuBefore;
+      const clientCpu = process.cpuUsage(clientCpuBefore);
+      report(row.bench, mode, result, serverCpuMs, (clientCpu.user + clientCpu.system) / 1000);
       const line: RowLine = {
         bench: row.bench,
         mode,
@@ -143,9 +147,20 @@ async function measure(row: Row): Promise<RowLine[]> {
   return lines;
 }
 
-function report(bench: string, mode: string, result: LoopResult): void {
+/** Errors, and where the CPU went: what each operation cost the server side (with redis) and the client loop. */
+function report(bench: string, mode: string, result: LoopResult, serverCpuMs: number, clientCpuMs: number): void {
+  const perOp = (ms: number) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok));
+  const busy = (ms: number) => Math.round((ms / result.elapsedMs) * 100);
+  process.stderr.write(
+    `[bench] ${bench} ${mode}: CPU per operation: servers ${perOp(serverCpuMs)} us (${busy(serverCpuMs)}% of a core), ` +
+      `client ${perOp(clientCpuMs)} us (${busy(clientCpuMs)}% of a core)\n`,
+  );
   if (result.errors === 0) return;
   process.stderr.write(`[bench] ${bench} ${mode}: ${result.errors} errors, e.g. ${result.failures.join(" | ")}\n`);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }
 
 /** Rates compared within this run, per mode; a ratio whose rows did not run is left out. */
