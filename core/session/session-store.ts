@@ -19,8 +19,9 @@ export interface SessionAllocation {
 
 /**
  * Resumable sessions, shared by every node that points at the same store.
- * Every operation is bounded by `session.storeTimeoutMs` and fails with
- * StoreUnavailableError, never with a silent miss.
+ * Every operation is bounded by `session.storeTimeoutMs` (except on Keyv's
+ * in-process Map, which cannot hang) and fails with StoreUnavailableError,
+ * never with a silent miss.
  */
 export interface SessionStore {
   /**
@@ -55,13 +56,21 @@ const RECORD_TAG = 16;
 export class KeyvSessionStore implements SessionStore {
   /** Nonces being claimed right now in this process; closes the get/set race for non-Redis stores. */
   private readonly claiming = new Set<string>();
+  /**
+   * Keyv's own default store, a plain Map: every operation settles within the
+   * call, so a deadline timer per operation (five per FAST_CONNECT) would only
+   * cost. Any other store, even an in-process one, keeps its deadline.
+   */
+  private readonly inProcess: boolean;
 
   constructor(
     @inject(KEYV) private readonly keyv: Keyv,
     @inject(IDENTITY_KEY) private readonly identity: IdentityKey,
     @inject(CONFIG) private readonly config: ServerConfig,
     @inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.inProcess = (keyv.store as object).constructor === Map;
+  }
 
   allocate(createdAtMs: number): SessionAllocation | undefined {
     const now = this.clock.now();
@@ -148,6 +157,13 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   private async bounded<T>(what: string, operation: Promise<T>): Promise<T> {
+    if (this.inProcess) {
+      try {
+        return await operation;
+      } catch (cause) {
+        throw new StoreUnavailableError(`${what} failed`, { cause });
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

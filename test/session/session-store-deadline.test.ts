@@ -1,0 +1,45 @@
+import "reflect-metadata";
+import test from "ava";
+import { Keyv } from "keyv";
+import { IdentityKey, loadConfig, StoreUnavailableError, systemClock } from "../../core/index.js";
+import { KeyvSessionStore } from "../../core/session/session-store.js";
+
+const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 50 } } });
+const identity = IdentityKey.generate();
+
+/** A store adapter that never answers, as a partitioned remote store would. */
+function silentStore() {
+  const never = () => new Promise<never>(() => {});
+  return { get: never, set: never, delete: never, clear: never };
+}
+
+test("a store that does not answer fails with StoreUnavailableError after storeTimeoutMs", async (t) => {
+  const store = new KeyvSessionStore(new Keyv({ store: silentStore() }), identity, config, systemClock);
+  const started = Date.now();
+  await t.throwsAsync(store.get("some-session-id"), { instanceOf: StoreUnavailableError });
+  t.true(Date.now() - started >= 45);
+  await t.throwsAsync(store.claimNonce(Buffer.alloc(32, 1), 1000), { instanceOf: StoreUnavailableError });
+});
+
+test("on Keyv's in-process Map a session round-trips and a nonce is claimed once", async (t) => {
+  const store = new KeyvSessionStore(new Keyv(), identity, config, systemClock);
+  const now = Date.now();
+  const allocation = store.allocate(now);
+  if (allocation === undefined) return t.fail("no allocation");
+  const record = {
+    deviceId: "device",
+    osName: "os",
+    osVersion: "1",
+    clientVersion: "1",
+    heartbeatMs: 60_000,
+    sessionSecret: Buffer.alloc(32, 7),
+    createdAtMs: now,
+    expiresAtMs: allocation.expiresAtMs,
+  };
+  await store.save(allocation.id, record);
+  t.deepEqual((await store.get(allocation.id))?.sessionSecret, record.sessionSecret);
+  await store.delete(allocation.id);
+  t.is(await store.get(allocation.id), undefined);
+  t.true(await store.claimNonce(Buffer.alloc(32, 2), 1000));
+  t.false(await store.claimNonce(Buffer.alloc(32, 2), 1000));
+});
