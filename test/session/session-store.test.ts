@@ -2,6 +2,7 @@ import "reflect-metadata";
 import test from "ava";
 import { Keyv } from "keyv";
 import { IdentityKey, loadConfig, StoreUnavailableError, systemClock } from "../../core/index.js";
+import { createKeyv } from "../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../core/session/session-store.js";
 
 const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 50 } } });
@@ -42,4 +43,12 @@ test("on Keyv's in-process Map a session round-trips and a nonce is claimed once
   t.is(await store.get(allocation.id), undefined);
   t.true(await store.claimNonce(Buffer.alloc(32, 2), 1000));
   t.false(await store.claimNonce(Buffer.alloc(32, 2), 1000));
+});
+
+test("the memory store built by createKeyv keeps values as they were set and still expires them", async (t) => {
+  const keyv = createKeyv({ ...config.session, store: "memory" });
+  await keyv.set("k", "sealed", 30);
+  t.is(await keyv.get("k"), "sealed");
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  t.is(await keyv.get("k"), undefined);
 });
