@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import KeyvRedis from "@keyv/redis";
 import type { Keyv } from "keyv";
 import { inject, injectable } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
 import { hmacSha256 } from "../crypto/hkdf.js";
 import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { encodeMessage, SessionRecord } from "../protocol/index.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV } from "./keyv-factory.js";
@@ -77,7 +78,7 @@ export class KeyvSessionStore implements SessionStore {
     const { ttlMs, maxLifetimeMs } = this.config.session;
     const expiresAtMs = Math.min(now + ttlMs, createdAtMs + maxLifetimeMs);
     if (expiresAtMs <= now) return undefined;
-    return { id: randomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
+    return { id: pooledRandomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
   }
 
   async save(id: string, record: StoredSession): Promise<void> {
@@ -131,7 +132,7 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   private seal(key: string, record: Buffer): string {
-    const nonce = randomBytes(RECORD_NONCE);
+    const nonce = pooledRandomBytes(RECORD_NONCE);
     const cipher = createCipheriv(RECORD_AEAD, this.identity.recordKey, nonce);
     cipher.setAAD(Buffer.from(key));
     const body = Buffer.concat([nonce, cipher.update(record), cipher.final(), cipher.getAuthTag()]);

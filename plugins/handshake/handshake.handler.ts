@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { handshakeSecrets, NONCE_LENGTH, signatureInput, transcriptHash } from "../../core/crypto/key-schedule.js";
+import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import { generateEphemeral, X25519_KEY_LENGTH, x25519 } from "../../core/crypto/x25519.js";
 import {
   CLOCK,
@@ -71,7 +71,7 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
       throw new ProtocolError(ErrorCode.INVALID_ARGUMENT, "client_share is not a usable X25519 public key", { cause });
     }
     const now = this.clock.now();
-    const serverNonce = randomBytes(NONCE_LENGTH);
+    const serverNonce = pooledRandomBytes(NONCE_LENGTH);
     const hello = (sessionId: string, expiresAtMs: number) =>
       encodeMessage(HandshakeServerHello, {
         serverNonce,
