@@ -14,10 +14,13 @@ const STOP_TIMEOUT_MS = 5000;
 process.on("exit", () => {
   for (const child of live) killQuietly(child, "SIGKILL");
 });
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (const [signal, status] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
   process.on(signal, () => {
     for (const child of live) killQuietly(child, "SIGTERM");
-    process.exit(130);
+    process.exit(status);
   });
 }
 
