@@ -112,9 +112,18 @@ export class ClientConnection extends EventEmitter {
     this.inbound = new RecordCipher(keys.serverToClient);
   }
 
-  close(): void {
+  /**
+   * Flushes and sends FIN. The promise settles once the socket is fully closed
+   * (the server closed its side too), for callers that must not overlap
+   * connections; ignoring it is fine.
+   */
+  close(): Promise<void> {
+    const closed = this.socket.closed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => this.socket.once("close", () => resolve()));
     this.socket.end();
     this.shutdown("closed by client");
+    return closed;
   }
 
   private write(cmd: number, flags: number, seq: number, body: Uint8Array): void {

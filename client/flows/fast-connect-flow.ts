@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { NONCE_LENGTH, ResumeSchedule, transcriptHash } from "../../core/crypto/key-schedule.js";
+import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import {
   encodeMessage,
   FastConnectHello,
@@ -25,7 +26,7 @@ export function startFastConnect(
   ticket: ResumeTicket,
   heartbeat: HeartbeatWish,
   timestampMs: number,
-  clientNonce: Uint8Array = randomBytes(NONCE_LENGTH),
+  clientNonce: Uint8Array = pooledRandomBytes(NONCE_LENGTH),
 ): { body: Buffer; finish(replyBody: Uint8Array): EstablishedSession } {
   const schedule = new ResumeSchedule(ticket.sessionSecret);
   const hello = encodeMessage(FastConnectHello, {

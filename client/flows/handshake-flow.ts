@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { PinnedServerKey } from "../../core/crypto/identity-key.js";
 import {
   type EstablishedSecrets,
@@ -7,6 +6,7 @@ import {
   signatureInput,
   transcriptHash,
 } from "../../core/crypto/key-schedule.js";
+import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import { type EphemeralKeyPair, generateEphemeral, x25519 } from "../../core/crypto/x25519.js";
 import { encodeMessage, HandshakeOk, HandshakeRequest, HandshakeServerHello } from "../../core/protocol/index.js";
 import { VerificationError } from "./client-errors.js";
@@ -56,7 +56,7 @@ export function startHandshake(
     ...device,
     minHeartbeatMs: heartbeat.minHeartbeatMs,
     maxHeartbeatMs: heartbeat.maxHeartbeatMs,
-    clientNonce: Buffer.from(randomness.clientNonce ?? randomBytes(NONCE_LENGTH)),
+    clientNonce: Buffer.from(randomness.clientNonce ?? pooledRandomBytes(NONCE_LENGTH)),
     clientShare: ephemeral.publicKey,
   });
   return {

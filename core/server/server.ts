@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { createServer, type Server, type Socket } from "node:net";
+import KeyvRedis from "@keyv/redis";
 import type { Keyv } from "keyv";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
@@ -200,6 +201,7 @@ export class MPushServer implements ConnectionLifecycle {
       });
       container.registerInstance(KEYV, keyv);
       this.releases.push(() => disconnect(keyv));
+      await connectEarly(keyv);
     }
     if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
   }
@@ -218,6 +220,23 @@ export class MPushServer implements ConnectionLifecycle {
     for (const release of this.releases.reverse()) await release();
     await this.container.dispose();
     this.log.info("server closed");
+  }
+}
+
+/**
+ * The Redis adapter connects on its first command, and with the offline queue
+ * off every command that arrives while that connect is in flight fails: the
+ * first clients after a boot (a reconnect storm) would all be refused
+ * resumption. Connecting before listening avoids that. A store that is down
+ * is reported by the "error" listener; the server still starts without it.
+ */
+async function connectEarly(keyv: Keyv): Promise<void> {
+  const store: unknown = keyv.store;
+  if (!(store instanceof KeyvRedis)) return;
+  try {
+    await store.getClient();
+  } catch {
+    // Reported through keyv's "error" event; resumption waits for the store.
   }
 }
 

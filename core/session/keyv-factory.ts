@@ -17,10 +17,14 @@ export const KEYV: unique symbol = Symbol("mpush.Keyv");
  * Redis errors must surface (throwOnErrors) so a dead store reads as
  * STORE_UNAVAILABLE, never as a missing session; the offline queue is off so a
  * request fails fast instead of waiting for a reconnect.
+ *
+ * The in-process Map keeps entries as objects instead of JSON text: sessions
+ * store immutable strings and numbers, so Keyv's stringify on every set and
+ * parse (with a reviver) on every get protect nothing.
  */
 export function createKeyv(config: SessionConfig): Keyv {
   const { store, namespace, storeTimeoutMs } = config;
-  if (store === "memory") return new Keyv({ namespace });
+  if (store === "memory") return new Keyv({ namespace, serialize: undefined, deserialize: undefined });
   const adapterOptions = {
     throwOnErrors: true,
     throwOnConnectError: true,

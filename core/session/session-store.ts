@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import KeyvRedis from "@keyv/redis";
 import type { Keyv } from "keyv";
 import { inject, injectable } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
 import { hmacSha256 } from "../crypto/hkdf.js";
 import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { encodeMessage, SessionRecord } from "../protocol/index.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV } from "./keyv-factory.js";
@@ -19,8 +20,9 @@ export interface SessionAllocation {
 
 /**
  * Resumable sessions, shared by every node that points at the same store.
- * Every operation is bounded by `session.storeTimeoutMs` and fails with
- * StoreUnavailableError, never with a silent miss.
+ * Every operation is bounded by `session.storeTimeoutMs` (except on Keyv's
+ * in-process Map, which cannot hang) and fails with StoreUnavailableError,
+ * never with a silent miss.
  */
 export interface SessionStore {
   /**
@@ -81,19 +83,27 @@ export class KeyvSessionStore implements SessionStore {
   private readonly claiming = new Set<string>();
   /** The one connect of a Redis store that every operation waits for; reset when it fails. */
   private connecting: Promise<void> | undefined;
+  /**
+   * Keyv's own default store, a plain Map: every operation settles within the
+   * call, so a deadline timer per operation (five per FAST_CONNECT) would only
+   * cost. Any other store, even an in-process one, keeps its deadline.
+   */
+  private readonly inProcess: boolean;
 
   constructor(
     @inject(KEYV) private readonly keyv: Keyv,
     @inject(IDENTITY_KEY) private readonly identity: IdentityKey,
     @inject(CONFIG) private readonly config: ServerConfig,
     @inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.inProcess = (keyv.store as object).constructor === Map;
+  }
 
   allocate(createdAtMs: number): SessionAllocation | undefined {
     const now = this.clock.now();
     const expiresAtMs = sessionExpiry(now, createdAtMs, this.config.session);
     if (expiresAtMs <= now) return undefined;
-    return { id: randomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
+    return { id: pooledRandomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
   }
 
   async save(id: string, record: StoredSession): Promise<void> {
@@ -164,7 +174,7 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   private seal(key: string, record: Buffer): string {
-    const nonce = randomBytes(RECORD_NONCE);
+    const nonce = pooledRandomBytes(RECORD_NONCE);
     const cipher = createCipheriv(RECORD_AEAD, this.identity.recordKey, nonce);
     cipher.setAAD(Buffer.from(key));
     const body = Buffer.concat([nonce, cipher.update(record), cipher.final(), cipher.getAuthTag()]);
@@ -212,6 +222,13 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   private async bounded<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.inProcess) {
+      try {
+        return await run();
+      } catch (cause) {
+        throw new StoreUnavailableError(`${what} failed`, { cause });
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

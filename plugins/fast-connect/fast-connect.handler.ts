@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { HASH_LENGTH } from "../../core/crypto/hkdf.js";
 import { NONCE_LENGTH, ResumeSchedule } from "../../core/crypto/key-schedule.js";
+import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import {
   CLOCK,
   type Clock,
@@ -89,7 +90,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     if (allocation === undefined)
       throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session reached its maximum lifetime");
     const { ok, secrets } = fastConnectReplyParts(schedule, request.hello, {
-      serverNonce: randomBytes(NONCE_LENGTH),
+      serverNonce: pooledRandomBytes(NONCE_LENGTH),
       sessionId: allocation.id,
       expiresAtMs: allocation.expiresAtMs,
       heartbeatMs,

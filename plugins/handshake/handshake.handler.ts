@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { NONCE_LENGTH } from "../../core/crypto/key-schedule.js";
+import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import { generateEphemeral, X25519_KEY_LENGTH, x25519 } from "../../core/crypto/x25519.js";
 import {
   CLOCK,
@@ -77,7 +77,7 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
       throw new ProtocolError(ErrorCode.INVALID_ARGUMENT, "client_share is not a usable X25519 public key", { cause });
     }
     const now = this.clock.now();
-    const serverNonce = randomBytes(NONCE_LENGTH);
+    const serverNonce = pooledRandomBytes(NONCE_LENGTH);
     const parts = (sessionId: string, expiresAtMs: number) =>
       handshakeReplyParts(context.body, shared, {
         serverNonce,
@@ -92,7 +92,7 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     let flight = parts(allocation?.id ?? "", allocation?.expiresAtMs ?? 0);
     let sessionId = allocation?.id;
     if (allocation) {
-      const chainId = randomBytes(CHAIN_ID_BYTES).toString("base64url");
+      const chainId = pooledRandomBytes(CHAIN_ID_BYTES).toString("base64url");
       try {
         await this.sessions.save(allocation.id, {
           deviceId: request.deviceId,

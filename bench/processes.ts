@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+
+/**
+ * The bench's child processes: servers and redis-server, each on a free
+ * loopback port, stopped by PID at the end and also when the bench fails or
+ * is interrupted, so no run leaves a process behind.
+ */
+const live = new Set<ChildProcess>();
+const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5000;
+
+process.on("exit", () => {
+  for (const child of live) killQuietly(child, "SIGKILL");
+});
+for (const [signal, status] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  process.on(signal, () => {
+    for (const child of live) killQuietly(child, "SIGTERM");
+    process.exit(status);
+  });
+}
+
+export interface Service {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** CPU time (user + system) the process has used so far, ms; 0 where /proc cannot tell. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `command args` with `env` and resolves once its port accepts a TCP
+ * connection. Output goes to the bench's stderr, prefixed with `name`, so
+ * anything a server logs during a run is seen.
+ */
+export async function startService(
+  name: string,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+): Promise<Service> {
+  const host = "127.0.0.1";
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.once("exit", () => live.delete(child));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (text: string) => {
+      for (const line of text.split("\n")) if (line !== "") process.stderr.write(`[${name}] ${line}\n`);
+    });
+  }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => killQuietly(child, "SIGKILL"), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitForPort(host, port, exited);
+  } catch (error) {
+    await stop();
+    throw new Error(`${name} did not start: ${(error as Error).message}`);
+  }
+  return { name, host, port, cpuMs: () => cpuMsOf(child.pid), stop };
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(host: string, port: number, exited: Promise<void>): Promise<void> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error("it exited");
+    if (await accepts(host, port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`port ${port} not open after ${READY_TIMEOUT_MS} ms`);
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Linux: utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ 100). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+function killQuietly(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PinnedServerKey } from "../client/index.js";
+import { IdentityKey } from "../core/crypto/identity-key.js";
+import { type LoopResult, runLoop, type Target, type Workload } from "./client-loop.js";
+import { freePort, type Service, startService } from "./processes.js";
+import { ratio, roundMs, roundRate } from "./stats.js";
+import { fastConnect, fullHandshake, rawExchange } from "./workloads.js";
+
+/**
+ * `npm run bench`: every row runs the same client loop (client-loop.ts)
+ * against a server in its own process, sequentially and with 50 workers,
+ * and prints one JSON line per row and mode on stdout, then one "ratios"
+ * line. Progress and server output go to stderr. Exit status 1 when any
+ * iteration failed. docs/benchmarks.md explains the rows.
+ *
+ * Env: MPUSH_BENCH_SECONDS (measured seconds per row and mode, default 5),
+ * MPUSH_BENCH_ROWS (comma-separated subset of the rows),
+ * MPUSH_BENCH_SERVER_NODE_ARGS (node flags for the server processes, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+const MODES = [
+  { mode: "sequential", concurrency: 1 },
+  { mode: "concurrent", concurrency: 50 },
+] as const;
+const WARMUP_MS = 1000;
+const MEASURE_MS = Number(process.env.MPUSH_BENCH_SECONDS ?? 5) * 1000;
+const SERVER_NODE_ARGS = (process.env.MPUSH_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const TARGETS = { fast_memory_vs_raw: 0.8, fast_memory_vs_handshake: 3, fast_redis_vs_raw: 0.5 } as const;
+
+interface Row {
+  readonly bench: string;
+  /** Starts what the row needs, in order; the last service is the one the client loop talks to. */
+  start(): Promise<Service[]>;
+  workload(target: Target): Workload;
+}
+
+interface RowLine {
+  readonly bench: string;
+  readonly mode: string;
+  readonly concurrency: number;
+  readonly ok: number;
+  readonly errors: number;
+  readonly rate_per_s: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+}
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "mpush-bench-"));
+  try {
+    const keyFile = join(dir, "server.key");
+    const { key } = await IdentityKey.loadOrCreate(keyFile);
+    const serverKey = PinnedServerKey.from(key.publicKeyRaw);
+    const wanted = process.env.MPUSH_BENCH_ROWS?.split(",").map((name) => name.trim());
+    const lines: RowLine[] = [];
+    for (const row of rows(dir, keyFile, serverKey)) {
+      if (wanted === undefined || wanted.includes(row.bench)) lines.push(...(await measure(row)));
+    }
+    const summary = ratios(lines);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return lines.some((line) => line.errors > 0) ? 1 : 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rows(dir: string, keyFile: string, serverKey: PinnedServerKey): Row[] {
+  const mpush = async (name: string, store: string): Promise<Service> => {
+    const port = await freePort();
+    const main = fileURLToPath(new URL("../core/main.js", import.meta.url));
+    const env = { MPUSH_KEY_FILE: keyFile, MPUSH_SESSION_STORE: store, MPUSH_LOG_LEVEL: "warn" };
+    return startService(name, process.execPath, [...SERVER_NODE_ARGS, main], serverEnv(port, env), port);
+  };
+  return [
+    {
+      bench: "raw-floor",
+      async start() {
+        const port = await freePort();
+        const script = fileURLToPath(new URL("./raw-floor-server.js", import.meta.url));
+        return [
+          await startService("raw-floor", process.execPath, [...SERVER_NODE_ARGS, script], serverEnv(port), port),
+        ];
+      },
+      workload: () => rawExchange(),
+    },
+    {
+      bench: "handshake",
+      start: async () => [await mpush("mpush-memory", "memory")],
+      workload: () => fullHandshake(serverKey, "handshake"),
+    },
+    {
+      bench: "fast-connect-memory",
+      start: async () => [await mpush("mpush-memory", "memory")],
+      workload: (target) => fastConnect(serverKey, "fast-memory", target),
+    },
+    {
+      bench: "fast-connect-redis",
+      async start() {
+        const port = await freePort();
+        const redis = await startService("redis", "redis-server", redisArgs(port, dir), process.env, port);
+        try {
+          return [redis, await mpush("mpush-redis", `redis://127.0.0.1:${port}`)];
+        } catch (error) {
+          await redis.stop();
+          throw error;
+        }
+      },
+      workload: (target) => fastConnect(serverKey, "fast-redis", target),
+    },
+  ];
+}
+
+/** Each row gets fresh processes: no state (sessions, nonces, JIT) carries over from another row. */
+async function measure(row: Row): Promise<RowLine[]> {
+  const services = await row.start();
+  const target = services.at(-1) as Service;
+  const lines: RowLine[] = [];
+  try {
+    for (const { mode, concurrency } of MODES) {
+      process.stderr.write(`[bench] ${row.bench} ${mode}\n`);
+      await runLoop(target, row.workload(target), concurrency, WARMUP_MS);
+      const serverCpuBefore = sum(services.map((service) => service.cpuMs()));
+      const clientCpuBefore = process.cpuUsage();
+      const result = await runLoop(target, row.workload(target), concurrency, MEASURE_MS);
+      const serverCpuMs = sum(services.map((service) => service.cpuMs())) - serverCpuBefore;
+      const clientCpu = process.cpuUsage(clientCpuBefore);
+      report(row.bench, mode, result, serverCpuMs, (clientCpu.user + clientCpu.system) / 1000);
+      const line: RowLine = {
+        bench: row.bench,
+        mode,
+        concurrency,
+        ok: result.ok,
+        errors: result.errors,
+        rate_per_s: roundRate((result.ok * 1000) / result.elapsedMs),
+        p50_ms: roundMs(result.latencies.percentile(0.5)),
+        p99_ms: roundMs(result.latencies.percentile(0.99)),
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      lines.push(line);
+    }
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+  }
+  return lines;
+}
+
+/** Errors, and where the CPU went: what each operation cost the server side (with redis) and the client loop. */
+function report(bench: string, mode: string, result: LoopResult, serverCpuMs: number, clientCpuMs: number): void {
+  const perOp = (ms: number) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok));
+  const busy = (ms: number) => Math.round((ms / result.elapsedMs) * 100);
+  process.stderr.write(
+    `[bench] ${bench} ${mode}: CPU per operation: servers ${perOp(serverCpuMs)} us (${busy(serverCpuMs)}% of a core), ` +
+      `client ${perOp(clientCpuMs)} us (${busy(clientCpuMs)}% of a core)\n`,
+  );
+  if (result.errors === 0) return;
+  process.stderr.write(`[bench] ${bench} ${mode}: ${result.errors} errors, e.g. ${result.failures.join(" | ")}\n`);
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+/** Rates compared within this run, per mode; a ratio whose rows did not run is left out. */
+function ratios(lines: readonly RowLine[]) {
+  const rate = (bench: string, mode: string) => lines.find((l) => l.bench === bench && l.mode === mode)?.rate_per_s;
+  let met = true;
+  const perMode: Record<string, Record<string, number>> = {};
+  for (const { mode } of MODES) {
+    const raw = rate("raw-floor", mode);
+    const handshake = rate("handshake", mode);
+    const memory = rate("fast-connect-memory", mode);
+    const redis = rate("fast-connect-redis", mode);
+    const measured: Record<string, number> = {};
+    if (memory !== undefined && raw !== undefined) measured.fast_memory_vs_raw = ratio(memory, raw);
+    if (memory !== undefined && handshake !== undefined) measured.fast_memory_vs_handshake = ratio(memory, handshake);
+    if (redis !== undefined && raw !== undefined) measured.fast_redis_vs_raw = ratio(redis, raw);
+    for (const [name, value] of Object.entries(measured)) met &&= value >= TARGETS[name as keyof typeof TARGETS];
+    perMode[mode] = measured;
+  }
+  const errors = lines.reduce((sum, line) => sum + line.errors, 0);
+  return { bench: "ratios", ...perMode, targets: TARGETS, errors, targets_met: met && errors === 0 };
+}
+
+/** The server sees only what the bench sets: no MPUSH_* from the caller's shell, no config file. */
+function serverEnv(port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("MPUSH_")) env[name] = value;
+  return { ...env, MPUSH_HOST: "127.0.0.1", MPUSH_PORT: String(port), ...extra };
+}
+
+function redisArgs(port: number, dir: string): string[] {
+  const persistence = ["--save", "", "--appendonly", "no", "--dir", dir];
+  return ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--logfile", join(dir, "redis.log")];
+}
+
+main().then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
