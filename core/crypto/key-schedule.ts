@@ -65,11 +65,41 @@ export function directionKeys(trafficSecret: Uint8Array): DirectionKeys {
   };
 }
 
+/**
+ * A direction's keys, derived (traffic secret, then key and iv) the first time
+ * a frame is sealed or opened: a connection that only ever exchanges 0xDF
+ * heartbeats, like an idle push receiver, never pays for them. Meanwhile it
+ * holds the secret they derive from, which is no more than the connection
+ * already knows: the session secret it just established.
+ */
+class DerivedOnUse implements DirectionKeys {
+  private keys: DirectionKeys | undefined;
+
+  constructor(
+    private readonly secret: Uint8Array,
+    private readonly label: string,
+    private readonly th: Uint8Array,
+  ) {}
+
+  get key(): Buffer {
+    return this.derive().key;
+  }
+
+  get iv(): Buffer {
+    return this.derive().iv;
+  }
+
+  private derive(): DirectionKeys {
+    this.keys ??= directionKeys(deriveSecret(this.secret, this.label, this.th));
+    return this.keys;
+  }
+}
+
 function established(secret: Uint8Array, th: Uint8Array): EstablishedSecrets {
   return {
     traffic: {
-      clientToServer: directionKeys(deriveSecret(secret, "c ap traffic", th)),
-      serverToClient: directionKeys(deriveSecret(secret, "s ap traffic", th)),
+      clientToServer: new DerivedOnUse(secret, "c ap traffic", th),
+      serverToClient: new DerivedOnUse(secret, "s ap traffic", th),
     },
     sessionSecret: deriveSecret(secret, "res master", th),
   };

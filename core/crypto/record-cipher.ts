@@ -16,12 +16,11 @@ const MAX_RECORDS = 2 ** 32;
  */
 export class RecordCipher {
   private count = 0;
-  private readonly nonce: Buffer;
-  private readonly aad = Buffer.allocUnsafe(HEADER_LENGTH);
+  /** Made on the first frame, so that keys expanded on use stay unexpanded until then. */
+  private nonce: Buffer | undefined;
+  private aad: Buffer | undefined;
 
-  constructor(private readonly keys: DirectionKeys) {
-    this.nonce = Buffer.from(keys.iv);
-  }
+  constructor(private readonly keys: DirectionKeys) {}
 
   /** Encodes a whole sealed frame. */
   seal(cmd: number, flags: number, seq: number, plaintext: Uint8Array): Buffer {
@@ -41,6 +40,7 @@ export class RecordCipher {
       throw new RecordError("plaintext frame after keys were established");
     const body = packet.body;
     if (body.length < TAG_LENGTH) throw new RecordError("sealed frame shorter than its tag");
+    this.aad ??= Buffer.allocUnsafe(HEADER_LENGTH);
     writeHeader(this.aad, 0, body.length, packet.cmd, packet.flags, packet.seq);
     const split = body.length - TAG_LENGTH;
     const decipher = createDecipheriv(AEAD, this.keys.key, this.nextNonce(), { authTagLength: TAG_LENGTH });
@@ -59,6 +59,7 @@ export class RecordCipher {
     const n = this.count++;
     if (n >= MAX_RECORDS) throw new RecordError("record limit reached; reconnect and resume");
     const iv = this.keys.iv;
+    this.nonce ??= Buffer.from(iv);
     const nonce = this.nonce;
     const high = Math.floor(n / 2 ** 32);
     const low = n >>> 0;

@@ -167,5 +167,10 @@ test("the key schedule: same transcript, different X25519 result, different secr
   t.notDeepEqual(one.traffic.clientToServer.key, two.traffic.clientToServer.key);
   t.notDeepEqual(one.traffic.serverToClient.key, two.traffic.serverToClient.key);
   // Both ends of one exchange agree.
-  t.deepEqual(handshakeSecrets(x25519(b.privateKey, a.publicKey), th), one);
+  const other = handshakeSecrets(x25519(b.privateKey, a.publicKey), th);
+  t.deepEqual(other.sessionSecret, one.sessionSecret);
+  for (const direction of ["clientToServer", "serverToClient"] as const) {
+    t.deepEqual(other.traffic[direction].key, one.traffic[direction].key);
+    t.deepEqual(other.traffic[direction].iv, one.traffic[direction].iv);
+  }
 });
