@@ -30,6 +30,8 @@ export interface Service {
   readonly port: number;
   /** CPU time (user + system) the process has used so far, ms; 0 where /proc cannot tell. */
   cpuMs(): number;
+  /** Resident memory of the process now (VmRSS), bytes; 0 where /proc cannot tell. */
+  rssBytes(): number;
   stop(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export async function startService(
     await stop();
     throw new Error(`${name} did not start: ${(error as Error).message}`);
   }
-  return { name, host, port, cpuMs: () => cpuMsOf(child.pid), stop };
+  return { name, host, port, cpuMs: () => cpuMsOf(child.pid), rssBytes: () => rssBytesOf(child.pid), stop };
 }
 
 /** A loopback port that was free a moment ago. */
@@ -116,6 +118,16 @@ function cpuMsOf(pid: number | undefined): number {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** Linux: VmRSS from /proc/<pid>/status. */
+function rssBytesOf(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }
