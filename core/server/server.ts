@@ -11,14 +11,19 @@ import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
+import { throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
 import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
-import { createKeyv, KEYV } from "../session/keyv-factory.js";
+import { createKeyv, KEYV, sweepExpired } from "../session/keyv-factory.js";
 import type { SessionContext } from "../session/session-context.js";
 import { KeyvSessionStore, SESSION_STORE } from "../session/session-store.js";
+
+const STORE_WARNING_INTERVAL_MS = 5000;
+/** Expired entries of the in-process store are dropped this often. */
+const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
 export interface ServerOptions {
   readonly config: ServerConfig;
@@ -192,18 +197,26 @@ export class MPushServer implements ConnectionLifecycle {
     }
     if (!container.isRegistered(KEYV, true)) {
       const keyv = createKeyv(config.session);
-      let lastReport = 0;
-      keyv.on("error", (error: unknown) => {
-        const now = Date.now();
-        if (now - lastReport < 5000) return;
-        lastReport = now;
-        log.warn({ err: error, store: redactUrl(config.session.store) }, "session store error");
-      });
+      const warn = throttledWarn(log, STORE_WARNING_INTERVAL_MS);
+      keyv.on("error", (error: unknown) =>
+        warn({ err: error, store: redactUrl(config.session.store) }, "session store error"),
+      );
       container.registerInstance(KEYV, keyv);
       this.releases.push(() => disconnect(keyv));
       await connectEarly(keyv);
+      if (config.session.store === "memory") this.sweepEvery(MEMORY_SWEEP_INTERVAL_MS, keyv);
     }
     if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
+  }
+
+  /** One wheel timer for the whole store, not one per entry. */
+  private sweepEvery(intervalMs: number, keyv: Keyv): void {
+    const sweep = new WheelTimer((now) => {
+      const removed = sweepExpired(keyv, now);
+      if (removed > 0) this.log.debug({ removed }, "expired session store entries removed");
+      return now + intervalMs;
+    });
+    this.wheel.schedule(sweep, this.clock.now() + intervalMs);
   }
 
   private async shutdown(): Promise<void> {

@@ -49,3 +49,21 @@ export function createKeyv(config: SessionConfig): Keyv {
     : new KeyvRedis({ url: store, socket, disableOfflineQueue: true }, adapterOptions);
   return new Keyv({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
 }
+
+/**
+ * Keyv's in-process Map drops an expired entry only when it is read again;
+ * claimed nonces and abandoned sessions never are. Deletes every expired entry
+ * and returns how many; a no-op for any other store (Redis expires by itself).
+ */
+export function sweepExpired(keyv: Keyv, now: number): number {
+  const store: unknown = keyv.store;
+  if (!(store instanceof Map)) return 0;
+  let removed = 0;
+  for (const [key, entry] of store as Map<string, { expires?: unknown }>) {
+    if (typeof entry?.expires === "number" && entry.expires <= now) {
+      store.delete(key);
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -23,6 +23,7 @@ import {
   type SessionStore,
   StoreUnavailableError,
 } from "../../core/index.js";
+import { throttledWarn } from "../../core/log/throttled-log.js";
 import { HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";
 import {
   CLIENT_TEXT_MAX_BYTES,
@@ -54,8 +55,13 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     @inject(SESSION_STORE) private readonly sessions: SessionStore,
     @inject(HEARTBEAT_POLICY) private readonly heartbeat: HeartbeatPolicy,
     @inject(CLOCK) private readonly clock: Clock,
-    @inject(LOGGER) private readonly log: Logger,
-  ) {}
+    @inject(LOGGER) log: Logger,
+  ) {
+    // Once per request during an outage, and an outage brings a reconnect storm: one line per 5 s.
+    this.storeDown = throttledWarn(log, 5000);
+  }
+
+  private readonly storeDown: ReturnType<typeof throttledWarn>;
 
   async handle(request: HandshakeRequest, context: HandlerContext): Promise<Reply> {
     if (context.connection.session) {
@@ -111,9 +117,9 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
         await this.sessions.setActiveChain(request.deviceId, chainId);
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
-        this.log.warn(
+        this.storeDown(
           { connection: context.connection.id, err: error },
-          "session not stored; handshake continues without resumption",
+          "session not stored; handshakes continue without resumption",
         );
         sessionId = undefined;
         flight = parts("", 0);

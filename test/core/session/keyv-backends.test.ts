@@ -1,7 +1,8 @@
 import "reflect-metadata";
 import test from "ava";
+import { Keyv } from "keyv";
 import { IdentityKey, loadConfig, systemClock } from "../../../core/index.js";
-import { createKeyv } from "../../../core/session/keyv-factory.js";
+import { createKeyv, sweepExpired } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/session-store.js";
 import { RedisServer } from "../../helpers/redis.js";
 
@@ -30,4 +31,19 @@ test("on Redis a nonce is claimed once, with SET NX", async (t) => {
   t.is(keys.length, 1);
   const ttl = Number(await redis.cli("pttl", keys[0] as string));
   t.true(ttl > 0 && ttl <= 1000);
+});
+
+test("sweepExpired drops expired entries of the in-process map, keeps live ones, and leaves other stores alone", async (t) => {
+  const keyv = createKeyv({ ...config.session, store: "memory" });
+  await keyv.set("short", "a", 10);
+  await keyv.set("long", "b", 60_000);
+  await keyv.set("forever", "c");
+  const map = keyv.store as Map<string, unknown>;
+  t.is(map.size, 3);
+  t.is(sweepExpired(keyv, Date.now()), 0);
+  t.is(sweepExpired(keyv, Date.now() + 1000), 1, "only the 10 ms entry is past its expiry");
+  t.is(map.size, 2);
+  t.is(await keyv.get("long"), "b");
+  t.is(await keyv.get("forever"), "c");
+  t.is(sweepExpired(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } }), Date.now()), 0);
 });
