@@ -9,6 +9,7 @@ import {
 } from "../client/index.js";
 import { Command } from "../core/protocol/index.js";
 import type { Operation, Target, Workload } from "./client-loop.js";
+import { NO_OP_COMMAND } from "./no-op-plugin.js";
 
 /** A FAST_CONNECT request is about this long, so raw-floor moves as many bytes. */
 const RAW_BODY_BYTES = 128;
@@ -24,6 +25,17 @@ export function rawExchange(): Workload {
     async exchange(connection) {
       const reply = await connection.request(RAW_COMMAND, body);
       if (reply.cmd !== RAW_COMMAND || !reply.body.equals(body)) throw new Error("raw reply does not echo the request");
+    },
+  };
+  return { prepare: async () => operation };
+}
+
+/** framework-floor: one public command that does nothing, answered OK through the whole framework. */
+export function noOpExchange(): Workload {
+  const operation: Operation = {
+    async exchange(connection) {
+      const reply = await connection.request(NO_OP_COMMAND, Buffer.alloc(0));
+      if (reply.cmd !== Command.OK) throw new Error(`no-op answered with command ${reply.cmd}`);
     },
   };
   return { prepare: async () => operation };
