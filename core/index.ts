@@ -45,6 +45,8 @@ export { HEARTBEAT_POLICY, type HeartbeatBounds, type HeartbeatPolicy } from "./
 export { KEYV } from "./session/keyv-factory.js";
 export type { SessionContext } from "./session/session-context.js";
 export {
+  type RotateOutcome,
+  type Rotation,
   SESSION_STORE,
   type SessionAllocation,
   type SessionStore,

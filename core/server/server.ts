@@ -18,8 +18,9 @@ import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loa
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
 import { createKeyv, KEYV, sweepExpired } from "../session/keyv-factory.js";
+import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
-import { KeyvSessionStore, SESSION_STORE } from "../session/session-store.js";
+import { SESSION_STORE } from "../session/session-store.js";
 
 const STORE_WARNING_INTERVAL_MS = 5000;
 /** Expired entries of the in-process store are dropped this often. */

@@ -37,9 +37,11 @@ const SESSION_ID_MAX_BYTES = 64;
  *   device differs from the session's   INVALID_DEVICE
  *   a newer HANDSHAKE of the device     SESSION_EXPIRED (the chain was superseded)
  *   timestamp outside the window        REPLAYED
+ *   lifetime cap reached                SESSION_EXPIRED
+ * then one store rotation (a single script on Redis):
  *   nonce already claimed (any node)    REPLAYED
  *   old id already deleted by a racing resume   SESSION_EXPIRED (the delete is the single-use point)
- * then the session is saved under a new id with a new secret, FAST_CONNECT_OK
+ *   else the session is saved under a new id with a new secret; FAST_CONNECT_OK
  * goes out in clear, keys switch on, and the session is set on the connection
  * once that reply is written.
  */
@@ -82,10 +84,6 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     if (Math.abs(now - hello.timestampMs) > window) {
       throw new ProtocolError(ErrorCode.REPLAYED, `timestamp is more than ${window} ms from server time ${now}`);
     }
-    if (!(await storeCall(() => this.sessions.claimNonce(hello.clientNonce, 2 * window)))) {
-      throw new ProtocolError(ErrorCode.REPLAYED, "request was already used");
-    }
-
     const allocation = this.sessions.allocate(session.createdAtMs);
     if (allocation === undefined)
       throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session reached its maximum lifetime");
@@ -102,11 +100,18 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       sessionSecret: secrets.sessionSecret,
       expiresAtMs: allocation.expiresAtMs,
     };
-    // Delete first: only one of two racing resumes of an id can remove it, and only that one goes on.
-    if (!(await storeCall(() => this.sessions.delete(hello.sessionId)))) {
-      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was already resumed");
-    }
-    await storeCall(() => this.sessions.save(allocation.id, rotated));
+    // The nonce claim refuses a replay on any node; the delete is the single-use point: of two racing resumes of an id, only one goes on.
+    const outcome = await storeCall(() =>
+      this.sessions.rotate({
+        from: hello.sessionId,
+        nonce: hello.clientNonce,
+        nonceTtlMs: 2 * window,
+        to: allocation.id,
+        record: rotated,
+      }),
+    );
+    if (outcome === "replayed") throw new ProtocolError(ErrorCode.REPLAYED, "request was already used");
+    if (outcome === "gone") throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was already resumed");
     return reply(FastConnectOk, ok, {
       establish: {
         secrets,

@@ -1,12 +1,14 @@
 import {
   definePlugin,
   type Plugin,
+  type RotateOutcome,
+  type Rotation,
   SESSION_STORE,
   type SessionAllocation,
   type SessionStore,
   type StoredSession,
 } from "../../core/index.js";
-import { KeyvSessionStore } from "../../core/session/session-store.js";
+import { KeyvSessionStore } from "../../core/session/keyv-session-store.js";
 
 /**
  * The real Keyv store, except that delete() does nothing: a rotated-away
@@ -34,6 +36,13 @@ export class KeepingSessionStore implements SessionStore {
   }
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
     return this.inner.claimNonce(nonce, ttlMs);
+  }
+  /** Claims the nonce and saves the new record, but keeps the old one. */
+  async rotate(rotation: Rotation): Promise<RotateOutcome> {
+    if (!(await this.inner.claimNonce(rotation.nonce, rotation.nonceTtlMs))) return "replayed";
+    await this.delete();
+    await this.inner.save(rotation.to, rotation.record);
+    return "rotated";
   }
   setActiveChain(deviceId: string, chainId: string): Promise<void> {
     return this.inner.setActiveChain(deviceId, chainId);

@@ -1,13 +1,32 @@
 import "reflect-metadata";
+import { createHash } from "node:crypto";
 import test from "ava";
 import { Keyv } from "keyv";
 import { IdentityKey, loadConfig, systemClock } from "../../../core/index.js";
 import { createKeyv, sweepExpired } from "../../../core/session/keyv-factory.js";
-import { KeyvSessionStore } from "../../../core/session/session-store.js";
+import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
+import { ROTATE_SCRIPT } from "../../../core/session/redis-commands.js";
+import type { StoredSession } from "../../../core/session/session-store.js";
 import { RedisServer } from "../../helpers/redis.js";
 
-const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 50 } } });
+const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 2000 } } });
 const identity = IdentityKey.generate();
+/** SHA-1 of the rotate script, as SCRIPT EXISTS knows it. */
+const SCRIPT_SHA = createHash("sha1").update(ROTATE_SCRIPT).digest("hex");
+
+function session(now: number): StoredSession {
+  return {
+    deviceId: "d",
+    osName: "o",
+    osVersion: "v",
+    clientVersion: "c",
+    heartbeatMs: 1000,
+    sessionSecret: Buffer.alloc(32, 1),
+    createdAtMs: now,
+    expiresAtMs: now + 60_000,
+    chainId: "chain",
+  };
+}
 
 test("the memory store built by createKeyv keeps values as they were set and still expires them", async (t) => {
   const keyv = createKeyv({ ...config.session, store: "memory" });
@@ -31,6 +50,40 @@ test("on Redis a nonce is claimed once, with SET NX", async (t) => {
   t.is(keys.length, 1);
   const ttl = Number(await redis.cli("pttl", keys[0] as string));
   t.true(ttl > 0 && ttl <= 1000);
+});
+
+test("on Redis rotate is one script: rotated, replayed, gone; it survives SCRIPT FLUSH and writes what Keyv reads", async (t) => {
+  const redis = await RedisServer.start();
+  const keyv = createKeyv({ ...config.session, store: redis.url });
+  t.teardown(async () => {
+    await keyv.disconnect();
+    await redis.stop();
+  });
+  const store = new KeyvSessionStore(keyv, identity, config, systemClock);
+  const now = Date.now();
+  const old = { ...session(now), heartbeatMs: 1000 };
+  const next = { ...session(now), heartbeatMs: 2000 };
+  await store.save("old", old);
+  await redis.cli("script", "flush");
+  const nonce = Buffer.alloc(32, 9);
+  t.is(await store.rotate({ from: "old", nonce, nonceTtlMs: 5000, to: "new", record: next }), "rotated");
+  t.is(await store.get("old"), undefined);
+  t.deepEqual(await store.get("new"), next);
+  t.is(await redis.cli("script", "exists", SCRIPT_SHA), "1", "the script was loaded after the flush");
+
+  await store.save("other", old);
+  t.is(await store.rotate({ from: "other", nonce, nonceTtlMs: 5000, to: "x", record: next }), "replayed");
+  t.deepEqual(await store.get("other"), old);
+  t.is(await store.get("x"), undefined);
+  const fresh = Buffer.alloc(32, 10);
+  t.is(await store.rotate({ from: "old", nonce: fresh, nonceTtlMs: 5000, to: "y", record: next }), "gone");
+  t.is(await store.get("y"), undefined);
+
+  const keys = (await redis.cli("keys", "mpush::s:*")).split("\n").filter(Boolean);
+  t.is(keys.length, 2, "new and other");
+  const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
+  t.true(ttls.every((ttl) => ttl > 0 && ttl <= next.expiresAtMs - now));
+  t.true(Number(await redis.cli("pttl", `mpush::n:${nonce.toString("base64url")}`)) <= 5000);
 });
 
 test("sweepExpired drops expired entries of the in-process map, keeps live ones, and leaves other stores alone", async (t) => {

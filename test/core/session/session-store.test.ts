@@ -4,7 +4,9 @@ import test from "ava";
 import { Keyv } from "keyv";
 import { loadConfig } from "../../../core/config/load-config.js";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
-import { KeyvSessionStore, type StoredSession } from "../../../core/session/session-store.js";
+import { createKeyv } from "../../../core/session/keyv-factory.js";
+import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
+import type { StoredSession } from "../../../core/session/session-store.js";
 import { ManualClock } from "../../helpers/server.js";
 
 const config = loadConfig({
@@ -27,7 +29,7 @@ function record(now: number, overrides: Partial<StoredSession> = {}): StoredSess
   };
 }
 
-function storeWith(keyv = new Keyv(), identity = IdentityKey.generate(), clock = new ManualClock()) {
+function storeWith(keyv = createKeyv(config.session), identity = IdentityKey.generate(), clock = new ManualClock()) {
   return { store: new KeyvSessionStore(keyv, identity, config, clock), keyv, identity, clock };
 }
 
@@ -55,24 +57,33 @@ test("a record round-trips, reads as missing once expired by the clock, and dele
 });
 
 test("a sealed record does not open under another id's key, under another identity, or when tampered", async (t) => {
-  const keyv = new Keyv();
-  const { store, clock } = storeWith(keyv);
+  const { store, clock, keyv } = storeWith();
   await store.save("id-a", record(clock.now()));
   await store.save("id-b", record(clock.now()));
-  const map = keyv.store as Map<string, string>;
-  const [[keyA, valueA], [keyB]] = [...map.entries()] as [[string, string], [string, string]];
+  const map = keyv.store as Map<string, { value: Buffer; expires: number }>;
+  const [[keyA, entryA], [keyB]] = [...map.entries()] as [[string, { value: Buffer; expires: number }], [string]];
   // Moving a's record under b's key: the key is the AAD, so b reads as missing.
-  map.set(keyB, valueA);
+  map.set(keyB, entryA);
   t.is(await store.get("id-b"), undefined);
   // Another server key cannot read it at all.
   const other = storeWith(keyv).store;
   t.is(await other.get("id-a"), undefined);
   // One flipped bit in the sealed body.
-  const parsed = JSON.parse(valueA) as { value: string };
-  const sealed = Buffer.from(parsed.value, "base64");
+  const sealed = Buffer.from(entryA.value);
   sealed[20] = (sealed[20] as number) ^ 1;
-  map.set(keyA, JSON.stringify({ ...parsed, value: sealed.toString("base64") }));
+  map.set(keyA, { ...entryA, value: sealed });
   t.is(await store.get("id-a"), undefined);
+});
+
+test("the in-process map holds no secret in clear: the record is sealed, the secret's bytes appear nowhere", async (t) => {
+  const { store, clock, keyv } = storeWith();
+  const saved = record(clock.now());
+  await store.save("id-a", saved);
+  const [[key, entry]] = [...(keyv.store as Map<string, { value: Buffer }>).entries()] as [[string, { value: Buffer }]];
+  t.true(key.endsWith("s:id-a"), "in-process keys are plain: the map shares memory with the index key");
+  t.true(Buffer.isBuffer(entry.value));
+  t.is(entry.value.indexOf(saved.sessionSecret), -1);
+  t.is(entry.value.indexOf(Buffer.from("chain")), -1);
 });
 
 test("delete reports whether this call removed the session: concurrent deletes of one id, exactly one true", async (t) => {
@@ -111,4 +122,41 @@ test("a store that never answers fails within storeTimeoutMs with StoreUnavailab
   await t.throwsAsync(store.save("x", record(Date.now())), { name: "StoreUnavailableError" });
   await t.throwsAsync(store.claimNonce(randomBytes(32), 1000), { name: "StoreUnavailableError" });
   t.true(Date.now() - started < 1000);
+});
+
+test("rotate: claims the nonce, retires the old id, saves the new one; a replay and a lost race change nothing", async (t) => {
+  const { store, clock } = storeWith();
+  const old = record(clock.now());
+  await store.save("old", old);
+  const next = record(clock.now(), { heartbeatMs: 2000 });
+  const nonce = randomBytes(32);
+  t.is(await store.rotate({ from: "old", nonce, nonceTtlMs: 60_000, to: "new", record: next }), "rotated");
+  t.is(await store.get("old"), undefined);
+  t.deepEqual(await store.get("new"), next);
+
+  await store.save("other", old);
+  t.is(await store.rotate({ from: "other", nonce, nonceTtlMs: 60_000, to: "x", record: next }), "replayed");
+  t.deepEqual(await store.get("other"), old, "a replayed nonce leaves the session alone");
+  t.is(await store.get("x"), undefined);
+
+  t.is(await store.rotate({ from: "old", nonce: randomBytes(32), nonceTtlMs: 60_000, to: "y", record: next }), "gone");
+  t.is(await store.get("y"), undefined);
+});
+
+test("rotate: of concurrent resumes of one id, exactly one rotates", async (t) => {
+  const { store, clock } = storeWith();
+  await store.save("contested", record(clock.now()));
+  const outcomes = await Promise.all(
+    Array.from({ length: 5 }, (_, i) =>
+      store.rotate({
+        from: "contested",
+        nonce: randomBytes(32),
+        nonceTtlMs: 60_000,
+        to: `n${i}`,
+        record: record(clock.now()),
+      }),
+    ),
+  );
+  t.deepEqual(outcomes.filter((o) => o === "rotated").length, 1);
+  t.deepEqual(outcomes.filter((o) => o === "gone").length, 4);
 });

@@ -1,0 +1,158 @@
+import type { Keyv } from "keyv";
+import { inject, injectable } from "tsyringe";
+import { CONFIG, type ServerConfig } from "../config/config.js";
+import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
+import { pooledRandomBytes } from "../crypto/random-pool.js";
+import { CLOCK, type Clock } from "../runtime/clock.js";
+import { KEYV } from "./keyv-factory.js";
+import { RecordSealer } from "./record-sealer.js";
+import { RedisCommands } from "./redis-commands.js";
+import {
+  type RotateOutcome,
+  type Rotation,
+  type SessionAllocation,
+  type SessionStore,
+  type StoredSession,
+  sessionExpiry,
+} from "./session-store.js";
+import { StoreUnavailableError } from "./store-errors.js";
+import { hashedLayout, inProcessLayout, nonceKey, type StoreLayout } from "./store-layout.js";
+
+/** 18 random bytes: 144 bits, 24 base64url characters. */
+const SESSION_ID_BYTES = 18;
+
+/**
+ * Keyv-backed store. At rest (store-layout.ts, record-sealer.ts):
+ *   session key -> nonce || AES-256-GCM(record_key, nonce, SessionRecord, aad = key)
+ *   device key  -> the device's live chain id (random, says nothing)
+ *   "n:" + base64url(nonce) -> a claimed FAST_CONNECT nonce
+ * Both keys come from the server identity key, so a dump of the store yields
+ * no secret; outside the process it yields no id and no device either.
+ */
+@injectable()
+export class KeyvSessionStore implements SessionStore {
+  /** Nonces being claimed right now in this process; closes the get/set race for non-Redis stores. */
+  private readonly claiming = new Set<string>();
+  private readonly redis: RedisCommands | undefined;
+  private readonly layout: StoreLayout;
+  private readonly sealer: RecordSealer;
+  /**
+   * Keyv's own default store, a plain Map: every operation settles within the
+   * call, so a deadline timer per operation would only cost. Any other store,
+   * even an in-process one, keeps its deadline.
+   */
+  private readonly inProcess: boolean;
+
+  constructor(
+    @inject(KEYV) private readonly keyv: Keyv,
+    @inject(IDENTITY_KEY) identity: IdentityKey,
+    @inject(CONFIG) private readonly config: ServerConfig,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.inProcess = (keyv.store as object).constructor === Map;
+    this.layout = this.inProcess ? inProcessLayout : hashedLayout(identity.indexKey);
+    this.sealer = new RecordSealer(identity.recordKey);
+    this.redis = RedisCommands.of(keyv);
+  }
+
+  allocate(createdAtMs: number): SessionAllocation | undefined {
+    const now = this.clock.now();
+    const expiresAtMs = sessionExpiry(now, createdAtMs, this.config.session);
+    if (expiresAtMs <= now) return undefined;
+    return { id: pooledRandomBytes(SESSION_ID_BYTES).toString("base64url"), expiresAtMs };
+  }
+
+  async save(id: string, record: StoredSession): Promise<void> {
+    const ttl = record.expiresAtMs - this.clock.now();
+    if (ttl <= 0) return;
+    const key = this.layout.sessionKey(id);
+    const stored = this.layout.toStored(this.sealer.seal(key, record));
+    await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const key = this.layout.sessionKey(id);
+    const sealed = this.layout.fromStored(await this.bounded("read session", () => this.keyv.get(key)));
+    if (sealed === undefined) return undefined;
+    const record = this.sealer.open(key, sealed);
+    if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
+    return record;
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.bounded("delete session", () => this.keyv.delete(this.layout.sessionKey(id)));
+  }
+
+  async rotate(rotation: Rotation): Promise<RotateOutcome> {
+    const { from, nonce, nonceTtlMs, to, record } = rotation;
+    const redis = this.redis;
+    if (redis?.scriptedRotate && this.keyv.serialize !== undefined && !this.keyv.opts.compression) {
+      const toKey = this.layout.sessionKey(to);
+      const ttl = record.expiresAtMs - this.clock.now();
+      // Exactly what keyv.set writes (serialized, uncompressed), so keyv.get reads it back.
+      const value = await this.keyv.serialize({
+        value: this.layout.toStored(this.sealer.seal(toKey, record)),
+        expires: Date.now() + ttl,
+      });
+      const keys = { nonce: nonceKey(nonce), from: this.layout.sessionKey(from), to: toKey };
+      return this.bounded("rotate session", () => redis.rotate(keys, nonceTtlMs, value, ttl));
+    }
+    if (!(await this.claimNonce(nonce, nonceTtlMs))) return "replayed";
+    if (!(await this.delete(from))) return "gone";
+    await this.save(to, record);
+    return "rotated";
+  }
+
+  async setActiveChain(deviceId: string, chainId: string): Promise<void> {
+    // Lives as long as any chain can: no session outlives the absolute cap.
+    const ttl = this.config.session.maxLifetimeMs;
+    await this.bounded("store device chain", () => this.keyv.set(this.layout.deviceKey(deviceId), chainId, ttl));
+  }
+
+  async activeChain(deviceId: string): Promise<string | undefined> {
+    const key = this.layout.deviceKey(deviceId);
+    const chain = await this.bounded("read device chain", () => this.keyv.get<string>(key));
+    return typeof chain === "string" ? chain : undefined;
+  }
+
+  async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
+    const key = nonceKey(nonce);
+    const redis = this.redis;
+    if (redis !== undefined) return this.bounded("claim nonce", () => redis.claimNonce(key, ttlMs));
+    if (this.claiming.has(key)) return false;
+    this.claiming.add(key);
+    try {
+      if ((await this.bounded("read nonce", () => this.keyv.get(key))) !== undefined) return false;
+      await this.bounded("store nonce", () => this.keyv.set(key, 1, ttlMs));
+      return true;
+    } finally {
+      this.claiming.delete(key);
+    }
+  }
+
+  private async bounded<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.inProcess) {
+      try {
+        return await run();
+      } catch (cause) {
+        throw new StoreUnavailableError(`${what} failed`, { cause });
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`)),
+        this.config.session.storeTimeoutMs,
+      );
+    });
+    const ready = this.redis?.connected() ?? Promise.resolve();
+    try {
+      return await Promise.race([ready.then(run), timeout]);
+    } catch (cause) {
+      if (cause instanceof StoreUnavailableError) throw cause;
+      throw new StoreUnavailableError(`${what} failed`, { cause });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
