@@ -1,31 +1,28 @@
 import "reflect-metadata";
 import { createHash } from "node:crypto";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { Keyv } from "keyv";
 import { IdentityKey, loadConfig, systemClock } from "../../../core/index.js";
 import { createKeyv, sweepExpired } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
 import { ROTATE_SCRIPT } from "../../../core/session/redis-commands.js";
-import type { StoredSession } from "../../../core/session/session-store.js";
 import { RedisServer } from "../../helpers/redis.js";
+import { sessionRecord } from "../../helpers/session-record.js";
 
 const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 2000 } } });
 const identity = IdentityKey.generate();
 /** SHA-1 of the rotate script, as SCRIPT EXISTS knows it. */
 const SCRIPT_SHA = createHash("sha1").update(ROTATE_SCRIPT).digest("hex");
 
-function session(now: number): StoredSession {
-  return {
-    deviceId: "d",
-    osName: "o",
-    osVersion: "v",
-    clientVersion: "c",
-    heartbeatMs: 1000,
-    sessionSecret: Buffer.alloc(32, 1),
-    createdAtMs: now,
-    expiresAtMs: now + 60_000,
-    chainId: "chain",
-  };
+/** A store on a fresh redis-server of its own, both stopped when the test ends. */
+async function redisStore(t: ExecutionContext) {
+  const redis = await RedisServer.start();
+  const keyv = createKeyv({ ...config.session, store: redis.url });
+  t.teardown(async () => {
+    await keyv.disconnect();
+    await redis.stop();
+  });
+  return { redis, store: new KeyvSessionStore(keyv, identity, config, systemClock) };
 }
 
 test("the memory store built by createKeyv keeps values as they were set and still expires them", async (t) => {
@@ -37,13 +34,7 @@ test("the memory store built by createKeyv keeps values as they were set and sti
 });
 
 test("on Redis a nonce is claimed once, with SET NX", async (t) => {
-  const redis = await RedisServer.start();
-  const keyv = createKeyv({ ...config.session, store: redis.url });
-  t.teardown(async () => {
-    await keyv.disconnect();
-    await redis.stop();
-  });
-  const store = new KeyvSessionStore(keyv, identity, config, systemClock);
+  const { redis, store } = await redisStore(t);
   t.true(await store.claimNonce(Buffer.alloc(32, 3), 1000));
   t.false(await store.claimNonce(Buffer.alloc(32, 3), 1000));
   const keys = (await redis.cli("keys", "mpush::n:*")).split("\n");
@@ -53,16 +44,10 @@ test("on Redis a nonce is claimed once, with SET NX", async (t) => {
 });
 
 test("on Redis rotate is one script: rotated, replayed, gone; it survives SCRIPT FLUSH and writes what Keyv reads", async (t) => {
-  const redis = await RedisServer.start();
-  const keyv = createKeyv({ ...config.session, store: redis.url });
-  t.teardown(async () => {
-    await keyv.disconnect();
-    await redis.stop();
-  });
-  const store = new KeyvSessionStore(keyv, identity, config, systemClock);
+  const { redis, store } = await redisStore(t);
   const now = Date.now();
-  const old = { ...session(now), heartbeatMs: 1000 };
-  const next = { ...session(now), heartbeatMs: 2000 };
+  const old = sessionRecord(now, {}, 60_000);
+  const next = sessionRecord(now, { heartbeatMs: 2000 }, 60_000);
   await store.save("old", old);
   await redis.cli("script", "flush");
   const nonce = Buffer.alloc(32, 9);

@@ -6,28 +6,15 @@ import { loadConfig } from "../../../core/config/load-config.js";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { createKeyv } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
-import type { StoredSession } from "../../../core/session/session-store.js";
 import { ManualClock } from "../../helpers/server.js";
+import { sessionRecord } from "../../helpers/session-record.js";
 
 const config = loadConfig({
   env: {},
   overrides: { keyFile: "/nonexistent", session: { ttlMs: 10_000, maxLifetimeMs: 15_000 } },
 });
 
-function record(now: number, overrides: Partial<StoredSession> = {}): StoredSession {
-  return {
-    deviceId: "d",
-    osName: "o",
-    osVersion: "v",
-    clientVersion: "c",
-    heartbeatMs: 1000,
-    sessionSecret: randomBytes(32),
-    createdAtMs: now,
-    expiresAtMs: now + 10_000,
-    chainId: "chain",
-    ...overrides,
-  };
-}
+const record = sessionRecord;
 
 function storeWith(keyv = createKeyv(config.session), identity = IdentityKey.generate(), clock = new ManualClock()) {
   return { store: new KeyvSessionStore(keyv, identity, config, clock), keyv, identity, clock };
