@@ -16,7 +16,7 @@ export class IdentityKey {
   readonly fingerprint: string;
   /** Seals session records at rest (AES-256-GCM). */
   readonly recordKey: Buffer;
-  /** Keys the HMAC that turns ids and nonces into store keys. */
+  /** Keys the HMAC that turns session and device ids into store keys outside the process. */
   readonly indexKey: Buffer;
 
   private constructor(private readonly privateKey: KeyObject) {
