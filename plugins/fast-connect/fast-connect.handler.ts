@@ -100,7 +100,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       sessionSecret: secrets.sessionSecret,
       expiresAtMs: allocation.expiresAtMs,
     };
-    // The nonce claim refuses a replay on any node; the delete is the single-use point: of two racing resumes of an id, only one goes on.
+    // The nonce claim refuses replays on every node; the delete is the single-use point.
     const outcome = await storeCall(() =>
       this.sessions.rotate({
         from: hello.sessionId,
