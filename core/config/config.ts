@@ -43,7 +43,7 @@ export interface ServerConfig {
   readonly maxQueuedFrames: number;
   /** Unsent outbound bytes per connection before reading from it is paused. */
   readonly maxOutboundBytes: number;
-  /** How long close() waits for connections to flush before destroying them, ms. */
+  /** How long a closing connection (or the server's close()) may take to answer and flush before it is destroyed, ms. */
   readonly shutdownGraceMs: number;
   /** The server's Ed25519 identity key (PEM); created on first start when missing. */
   readonly keyFile: string;

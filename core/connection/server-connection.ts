@@ -17,6 +17,12 @@ export interface PacketSink {
 /** What the server learns from its connections. */
 export interface ConnectionLifecycle {
   established(connection: ServerConnection, session: SessionContext): void;
+  /**
+   * close() was called: the connection ends once the packet in hand is
+   * answered and its output flushed. The server bounds that wait, since a
+   * handler may never settle and a peer may never read.
+   */
+  closing(connection: ServerConnection): void;
   closed(connection: ServerConnection, reason: string): void;
   /** A peer broke framing or sealing; the connection is being destroyed. */
   violated(connection: ServerConnection, error: Error): void;
@@ -141,6 +147,7 @@ export class ServerConnection implements Connection {
     // A packet being handled still gets its reply; queued ones are dropped.
     if (this.busy) this.endPending = true;
     else this.pipe.end();
+    this.lifecycle.closing(this);
   }
 
   /** The transport is gone. */

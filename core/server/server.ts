@@ -49,11 +49,12 @@ export interface ListenAddress {
 export class MPushServer implements ConnectionLifecycle {
   readonly connections = new ConnectionRegistry();
   private readonly wheel: TimerWheel;
+  /** One wheel timer per connection: the establish deadline, then, once close() was called, the close deadline. */
   private readonly deadlines = new WeakMap<ServerConnection, WheelTimer>();
   private dispatcher!: Dispatcher;
   private net: Server | undefined;
   private listening: ListenAddress | undefined;
-  private closing: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   private nextId = 0;
   private readonly releases: (() => Promise<void> | void)[] = [];
 
@@ -126,13 +127,24 @@ export class MPushServer implements ConnectionLifecycle {
 
   /** Stops accepting, closes every connection (flushing what is queued), then releases plugins. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.stopping ??= this.shutdown();
+    return this.stopping;
   }
 
   established(connection: ServerConnection, session: SessionContext): void {
     this.cancelDeadline(connection);
     for (const hook of this.hooks.get("onSessionEstablished")) hook(connection, session);
+  }
+
+  closing(connection: ServerConnection): void {
+    this.cancelDeadline(connection);
+    const deadline = new WheelTimer(() => {
+      this.deadlines.delete(connection);
+      connection.destroy(`not closed within ${this.config.shutdownGraceMs} ms`);
+      return undefined;
+    });
+    this.deadlines.set(connection, deadline);
+    this.wheel.schedule(deadline, this.clock.now() + this.config.shutdownGraceMs);
   }
 
   closed(connection: ServerConnection, reason: string): void {
@@ -150,7 +162,7 @@ export class MPushServer implements ConnectionLifecycle {
   }
 
   private accept(socket: Socket): void {
-    if (this.closing) {
+    if (this.stopping) {
       socket.destroy();
       return;
     }

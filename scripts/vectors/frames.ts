@@ -29,7 +29,7 @@ class CapturingTransport implements ByteTransport {
   destroy(): void {}
 }
 
-const NO_LIFECYCLE: ConnectionLifecycle = { established() {}, closed() {}, violated() {} };
+const NO_LIFECYCLE: ConnectionLifecycle = { established() {}, closing() {}, closed() {}, violated() {} };
 
 /**
  * Bytes in, bytes out through the server's real connection and dispatcher

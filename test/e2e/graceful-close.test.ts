@@ -5,6 +5,7 @@ import {
   type CommandHandler,
   definePlugin,
   Handles,
+  Hooks,
   ok,
   type Plugin,
   type Reply,
@@ -84,4 +85,32 @@ test("close() lets an in-flight handler's reply reach the client before the conn
   t.like(OkReply.decode(reply.body), { command: 201, data: "finished" });
   await client.waitClosed();
   await closing;
+});
+
+test("a handler that never settles cannot hold a closing connection: it is destroyed after shutdownGraceMs", async (t) => {
+  const { plugin, entered } = slowPlugin();
+  const closed = deferred<string>();
+  const spy: Plugin = definePlugin({
+    name: "close-spy",
+    register(container) {
+      container.resolve(Hooks).add("onConnectionClose", (_connection, reason) => closed.resolve(reason));
+    },
+  });
+  const grace = 300;
+  const { port, close } = await startServer({ establishTimeoutMs: 100, shutdownGraceMs: grace, sweepIntervalMs: 20 }, [
+    { plugin },
+    { plugin: spy },
+  ]);
+  t.teardown(close);
+  const client = await RawClient.open(port);
+  t.teardown(() => client.close());
+  client.writeFrame(201, 3);
+  await entered.promise;
+  // The establish deadline calls close() while cmd 201 is in hand and never released.
+  const startedAt = Date.now();
+  await client.waitClosed(5000);
+  const elapsed = Date.now() - startedAt;
+  t.true(elapsed >= grace - 150, `closed after ${elapsed} ms`);
+  t.is(await closed.promise, "no session established in time");
+  t.is(client.packets.length, 0, "no reply: the handler never finished");
 });

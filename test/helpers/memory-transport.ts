@@ -119,9 +119,14 @@ export class RecordingLifecycle implements ConnectionLifecycle {
   readonly establishedWith: SessionContext[] = [];
   readonly closedWith: string[] = [];
   readonly violations: Error[] = [];
+  closings = 0;
 
   established(_connection: ServerConnection, session: SessionContext): void {
     this.establishedWith.push(session);
+  }
+
+  closing(): void {
+    this.closings++;
   }
 
   closed(_connection: ServerConnection, reason: string): void {

@@ -110,6 +110,7 @@ test("close() ends the transport gracefully and reports its reason once", async 
   const { connection, transport, lifecycle } = memoryConnection([]);
   connection.close("test is done");
   connection.close("second call is ignored");
+  t.is(lifecycle.closings, 1, "the server hears of the close once, to bound it");
   t.false(connection.isOpen);
   t.true(transport.ended);
   t.false(transport.destroyed);

@@ -69,7 +69,7 @@ function rig() {
     "1",
     pipe,
     new Dispatcher(registry, config, log),
-    { established: (_, s) => established.push(s), closed: () => {}, violated: () => {} },
+    { established: (_, s) => established.push(s), closing: () => {}, closed: () => {}, violated: () => {} },
     config,
     systemClock,
   );
