@@ -236,10 +236,8 @@ export class MPushServer implements ConnectionLifecycle {
     const net = this.net;
     const stopped = net ? new Promise<void>((resolve) => net.close(() => resolve())) : Promise.resolve();
     for (const connection of this.connections.values()) connection.close("server shutting down");
-    const deadline = Date.now() + this.config.shutdownGraceMs;
-    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    for (const connection of this.connections.values())
-      (connection as ServerConnection).destroy("shutdown grace period over");
+    // Each one ends by itself or is destroyed by its close deadline (closing()) after the grace.
+    while (this.connections.size > 0) await new Promise((r) => setTimeout(r, 10));
     await stopped;
     this.wheel.stop();
     for (const hook of [...this.hooks.get("onClose")].reverse()) await hook();

@@ -114,3 +114,19 @@ test("a handler that never settles cannot hold a closing connection: it is destr
   t.is(await closed.promise, "no session established in time");
   t.is(client.packets.length, 0, "no reply: the handler never finished");
 });
+
+test("close() of the server ends within shutdownGraceMs even while a handler never settles", async (t) => {
+  const { plugin, entered } = slowPlugin();
+  const grace = 300;
+  const { port, close } = await startServer({ shutdownGraceMs: grace, sweepIntervalMs: 20 }, [{ plugin }]);
+  const client = await RawClient.open(port);
+  t.teardown(() => client.close());
+  client.writeFrame(201, 4);
+  await entered.promise;
+  const startedAt = Date.now();
+  await close();
+  const elapsed = Date.now() - startedAt;
+  t.true(elapsed >= grace - 50 && elapsed < 5000, `closed after ${elapsed} ms`);
+  await client.waitClosed();
+  t.is(client.packets.length, 0);
+});
