@@ -5,7 +5,6 @@ import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
 import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV } from "./keyv-factory.js";
-import { RecordSealer } from "./record-sealer.js";
 import { RedisCommands } from "./redis-commands.js";
 import {
   type RotateOutcome,
@@ -22,12 +21,12 @@ import { hashedLayout, inProcessLayout, nonceKey, type StoreLayout } from "./sto
 const SESSION_ID_BYTES = 18;
 
 /**
- * Keyv-backed store. At rest (store-layout.ts, record-sealer.ts):
- *   session key -> nonce || AES-256-GCM(record_key, nonce, SessionRecord, aad = key)
+ * Keyv-backed store. At rest (store-layout.ts):
+ *   session key -> the record, its secret encrypted (sealed whole outside the process)
  *   device key  -> the device's live chain id (random, says nothing)
  *   "n:" + base64url(nonce) -> a claimed FAST_CONNECT nonce
- * Both keys come from the server identity key, so a dump of the store yields
- * no secret; outside the process it yields no id and no device either.
+ * A dump of the store yields no secret; outside the process it yields no id
+ * and no device either.
  */
 @injectable()
 export class KeyvSessionStore implements SessionStore {
@@ -35,7 +34,6 @@ export class KeyvSessionStore implements SessionStore {
   private readonly claiming = new Set<string>();
   private readonly redis: RedisCommands | undefined;
   private readonly layout: StoreLayout;
-  private readonly sealer: RecordSealer;
   /**
    * Keyv's own default store, a plain Map: every operation settles within the
    * call, so a deadline timer per operation would only cost. Any other store,
@@ -50,8 +48,9 @@ export class KeyvSessionStore implements SessionStore {
     @inject(CLOCK) private readonly clock: Clock,
   ) {
     this.inProcess = (keyv.store as object).constructor === Map;
-    this.layout = this.inProcess ? inProcessLayout : hashedLayout(identity.indexKey);
-    this.sealer = new RecordSealer(identity.recordKey);
+    // Records kept as objects need a Map that keeps them by reference: no serializer in between.
+    const keepsObjects = this.inProcess && keyv.serialize === undefined;
+    this.layout = keepsObjects ? inProcessLayout() : hashedLayout(identity.indexKey, identity.recordKey);
     this.redis = RedisCommands.of(keyv);
   }
 
@@ -66,15 +65,13 @@ export class KeyvSessionStore implements SessionStore {
     const ttl = record.expiresAtMs - this.clock.now();
     if (ttl <= 0) return;
     const key = this.layout.sessionKey(id);
-    const stored = this.layout.toStored(this.sealer.seal(key, record));
+    const stored = this.layout.toStored(key, record);
     await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
     const key = this.layout.sessionKey(id);
-    const sealed = this.layout.fromStored(await this.bounded("read session", () => this.keyv.get(key)));
-    if (sealed === undefined) return undefined;
-    const record = this.sealer.open(key, sealed);
+    const record = this.layout.fromStored(key, await this.bounded("read session", () => this.keyv.get(key)));
     if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
     return record;
   }
@@ -91,7 +88,7 @@ export class KeyvSessionStore implements SessionStore {
       const ttl = record.expiresAtMs - this.clock.now();
       // Exactly what keyv.set writes (serialized, uncompressed), so keyv.get reads it back.
       const value = await this.keyv.serialize({
-        value: this.layout.toStored(this.sealer.seal(toKey, record)),
+        value: this.layout.toStored(toKey, record),
         expires: Date.now() + ttl,
       });
       const keys = { nonce: nonceKey(nonce), from: this.layout.sessionKey(from), to: toKey };

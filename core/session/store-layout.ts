@@ -1,12 +1,16 @@
 import { hmacSha256 } from "../crypto/hkdf.js";
+import { RecordSealer } from "./record-sealer.js";
+import { SecretWrap } from "./secret-wrap.js";
+import type { StoredSession } from "./session-store.js";
 
-/** How ids become store keys, and sealed records stored values. */
+/** How ids become store keys, and records stored values. */
 export interface StoreLayout {
   sessionKey(id: string): string;
   deviceKey(deviceId: string): string;
-  toStored(sealed: Buffer): string | Buffer;
-  /** The sealed bytes, or undefined for anything that is not a stored record. */
-  fromStored(value: unknown): Buffer | undefined;
+  /** The value stored for `record` under `key`; it holds no secret in clear. */
+  toStored(key: string, record: StoredSession): unknown;
+  /** The record, or undefined for anything that is not a record stored under `key`. */
+  fromStored(key: string, value: unknown): StoredSession | undefined;
 }
 
 /** Nonces travel in clear and say nothing: no HMAC needed to hide them. */
@@ -19,28 +23,49 @@ const DEVICE_LABEL = Buffer.from("device");
 
 /**
  * For stores outside the process (Redis, a plugin's): keys are HMACs under the
- * index key, so a dump shows no session or device id, and values are base64
- * text, which every Keyv serializer keeps intact.
+ * index key, so a dump shows no session or device id, and values are whole
+ * records sealed with AES-256-GCM under the record key (record-sealer.ts), as
+ * base64 text, which every Keyv serializer keeps intact. Both keys derive from
+ * the identity key, so every node sharing it reads every record.
  */
-export function hashedLayout(indexKey: Buffer): StoreLayout {
+export function hashedLayout(indexKey: Buffer, recordKey: Buffer): StoreLayout {
   const hashed = (label: Buffer, id: string) => hmacSha256(indexKey, label, Buffer.from(id)).toString("base64url");
+  const sealer = new RecordSealer(recordKey);
   return {
     sessionKey: (id) => `s:${hashed(SESSION_LABEL, id)}`,
     deviceKey: (deviceId) => `d:${hashed(DEVICE_LABEL, deviceId)}`,
-    toStored: (sealed) => sealed.toString("base64"),
-    fromStored: (value) => (typeof value === "string" ? Buffer.from(value, "base64") : undefined),
+    toStored: (key, record) => sealer.seal(key, record).toString("base64"),
+    fromStored: (key, value) =>
+      typeof value === "string" ? sealer.open(key, Buffer.from(value, "base64")) : undefined,
   };
 }
 
+/** A record in the in-process map: its fields as they are, its secret wrapped by `wrap`. */
+class InProcessRecord {
+  constructor(
+    readonly record: StoredSession,
+    readonly wrap: SecretWrap,
+  ) {}
+}
+
 /**
- * For Keyv's in-process Map, which shares the process's memory with the index
- * key: hiding ids from it protects nothing, so keys are plain and the sealed
- * Buffer is kept as it is. Records are still sealed: no secret sits in any
- * store in clear.
+ * For Keyv's in-process Map, which lives and dies with this process: keys are
+ * plain ids (hiding them from memory that also holds the index key protects
+ * nothing), records stay objects (no encoding per read or write), and only the
+ * session secret is encrypted, under a key of this store alone
+ * (secret-wrap.ts). No secret sits in the map in clear. A record another
+ * store wrapped reads as missing, as a record sealed under another identity
+ * does outside the process.
  */
-export const inProcessLayout: StoreLayout = {
-  sessionKey: (id) => `s:${id}`,
-  deviceKey: (deviceId) => `d:${deviceId}`,
-  toStored: (sealed) => sealed,
-  fromStored: (value) => (Buffer.isBuffer(value) ? value : undefined),
-};
+export function inProcessLayout(wrap = new SecretWrap()): StoreLayout {
+  return {
+    sessionKey: (id) => `s:${id}`,
+    deviceKey: (deviceId) => `d:${deviceId}`,
+    toStored: (_key, record) =>
+      new InProcessRecord({ ...record, sessionSecret: wrap.wrap(record.sessionSecret) }, wrap),
+    fromStored: (_key, value) =>
+      value instanceof InProcessRecord && value.wrap === wrap
+        ? { ...value.record, sessionSecret: wrap.unwrap(value.record.sessionSecret) }
+        : undefined,
+  };
+}

@@ -6,6 +6,7 @@ import { loadConfig } from "../../../core/config/load-config.js";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { createKeyv } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
+import type { StoredSession } from "../../../core/session/session-store.js";
 import { ManualClock } from "../../helpers/server.js";
 import { sessionRecord } from "../../helpers/session-record.js";
 
@@ -43,34 +44,51 @@ test("a record round-trips, reads as missing once expired by the clock, and dele
   t.is(await store.get("id-1"), undefined);
 });
 
-test("a sealed record does not open under another id's key, under another identity, or when tampered", async (t) => {
-  const { store, clock, keyv } = storeWith();
+/** Any Keyv store but the in-process Map gets the hashed layout, as Redis and plugin stores do. */
+class PluginMap extends Map<string, string> {}
+type Envelope = { value: string; expires: number };
+
+test("outside the process a record is sealed whole: it does not open under another id's key, under another identity, or when tampered", async (t) => {
+  const keyv = new Keyv({ store: new PluginMap() });
+  const { store, clock } = storeWith(keyv);
   await store.save("id-a", record(clock.now()));
   await store.save("id-b", record(clock.now()));
-  const map = keyv.store as Map<string, { value: Buffer; expires: number }>;
-  const [[keyA, entryA], [keyB]] = [...map.entries()] as [[string, { value: Buffer; expires: number }], [string]];
+  const map = keyv.store as PluginMap;
+  const [[keyA, entryA], [keyB]] = [...map.entries()] as [[string, string], [string]];
+  t.false(keyA.includes("id-a"), "keys are HMACs of the ids");
+  const saved = await store.get("id-a");
+  t.truthy(saved, "the untouched record opens");
   // Moving a's record under b's key: the key is the AAD, so b reads as missing.
   map.set(keyB, entryA);
   t.is(await store.get("id-b"), undefined);
   // Another server key cannot read it at all.
-  const other = storeWith(keyv).store;
-  t.is(await other.get("id-a"), undefined);
+  t.is(await storeWith(keyv).store.get("id-a"), undefined);
   // One flipped bit in the sealed body.
-  const sealed = Buffer.from(entryA.value);
+  const envelope = JSON.parse(entryA) as Envelope;
+  const sealed = Buffer.from(envelope.value, "base64");
   sealed[20] = (sealed[20] as number) ^ 1;
-  map.set(keyA, { ...entryA, value: sealed });
+  map.set(keyA, JSON.stringify({ ...envelope, value: sealed.toString("base64") }));
   t.is(await store.get("id-a"), undefined);
 });
 
-test("the in-process map holds no secret in clear: the record is sealed, the secret's bytes appear nowhere", async (t) => {
+test("the in-process map holds no secret in clear: plain id keys, the secret wrapped under the store's own key", async (t) => {
   const { store, clock, keyv } = storeWith();
   const saved = record(clock.now());
   await store.save("id-a", saved);
-  const [[key, entry]] = [...(keyv.store as Map<string, { value: Buffer }>).entries()] as [[string, { value: Buffer }]];
+  const map = keyv.store as Map<string, { value: { record: StoredSession } }>;
+  const [[key, entry]] = [...map.entries()] as [[string, { value: { record: StoredSession } }]];
   t.true(key.endsWith("s:id-a"), "in-process keys are plain: the map shares memory with the index key");
-  t.true(Buffer.isBuffer(entry.value));
-  t.is(entry.value.indexOf(saved.sessionSecret), -1);
-  t.is(entry.value.indexOf(Buffer.from("chain")), -1);
+  const wrapped = Buffer.from(entry.value.record.sessionSecret);
+  t.is(wrapped.length, saved.sessionSecret.length);
+  t.false(wrapped.equals(saved.sessionSecret));
+  t.is(Buffer.from(JSON.stringify(entry)).indexOf(saved.sessionSecret.toString("hex")), -1);
+  t.deepEqual(await store.get("id-a"), saved);
+  // The wrap key is this store's own: another store over the same map reads no session.
+  t.is(await storeWith(keyv).store.get("id-a"), undefined);
+  // What is read is a copy: changing it does not reach the map.
+  const read = (await store.get("id-a")) as StoredSession;
+  read.sessionSecret.fill(0);
+  t.deepEqual(await store.get("id-a"), saved);
 });
 
 test("delete reports whether this call removed the session: concurrent deletes of one id, exactly one true", async (t) => {

@@ -1,0 +1,40 @@
+import { type Cipher, createCipheriv, createDecipheriv, type Decipher, randomBytes } from "node:crypto";
+
+const BLOCK = 16;
+
+/**
+ * AES-256 applied block by block (ECB, no padding) under a key drawn at random
+ * when the process starts and held only inside OpenSSL's two contexts.
+ *
+ * Sound for what it wraps: session secrets are HKDF outputs, uniformly random
+ * and never repeated, and a block cipher applied to distinct random blocks is
+ * a pseudorandom permutation of them that reveals nothing (the argument
+ * deterministic key wrapping rests on). There is no tag: the wrapped value
+ * lives in this process's memory, and whoever can alter it can also read the
+ * process. One ECB context serves every call, so a wrap creates no cipher
+ * object; that is the point against AES-GCM here.
+ */
+export class SecretWrap {
+  private readonly encrypt: Cipher;
+  private readonly decrypt: Decipher;
+
+  constructor(key: Buffer = randomBytes(32)) {
+    this.encrypt = createCipheriv("aes-256-ecb", key, null).setAutoPadding(false);
+    this.decrypt = createDecipheriv("aes-256-ecb", key, null).setAutoPadding(false);
+  }
+
+  wrap(secret: Uint8Array): Buffer {
+    return this.encrypt.update(whole(secret));
+  }
+
+  unwrap(wrapped: Uint8Array): Buffer {
+    return this.decrypt.update(whole(wrapped));
+  }
+}
+
+/** A partial block would stay buffered in the shared context and shift every later call. */
+function whole(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 0 || bytes.length % BLOCK !== 0)
+    throw new RangeError(`a wrapped secret is whole ${BLOCK}-byte blocks, not ${bytes.length} bytes`);
+  return bytes;
+}
