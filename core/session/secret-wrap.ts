@@ -4,7 +4,7 @@ const BLOCK = 16;
 
 /**
  * AES-256 applied block by block (ECB, no padding) under a key drawn at random
- * when the process starts and held only inside OpenSSL's two contexts.
+ * for this instance; once OpenSSL's two contexts hold it, the JS copy is zeroed.
  *
  * Sound for what it wraps: session secrets are HKDF outputs, uniformly random
  * and never repeated, and a block cipher applied to distinct random blocks is
@@ -18,9 +18,12 @@ export class SecretWrap {
   private readonly encrypt: Cipher;
   private readonly decrypt: Decipher;
 
-  constructor(key: Buffer = randomBytes(32)) {
-    this.encrypt = createCipheriv("aes-256-ecb", key, null).setAutoPadding(false);
-    this.decrypt = createDecipheriv("aes-256-ecb", key, null).setAutoPadding(false);
+  /** `key` is for tests that check against a reference; by default the key is random. */
+  constructor(key?: Buffer) {
+    const secret = key ?? randomBytes(32);
+    this.encrypt = createCipheriv("aes-256-ecb", secret, null).setAutoPadding(false);
+    this.decrypt = createDecipheriv("aes-256-ecb", secret, null).setAutoPadding(false);
+    if (key === undefined) secret.fill(0);
   }
 
   wrap(secret: Uint8Array): Buffer {
