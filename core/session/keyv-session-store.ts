@@ -5,6 +5,7 @@ import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
 import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV } from "./keyv-factory.js";
+import { NonceLedger } from "./nonce-ledger.js";
 import { RedisCommands } from "./redis-commands.js";
 import {
   type RotateOutcome,
@@ -24,15 +25,17 @@ const SESSION_ID_BYTES = 18;
  * Keyv-backed store. At rest (store-layout.ts):
  *   session key -> the record, its secret encrypted (sealed whole outside the process)
  *   device key  -> the device's live chain id (random, says nothing)
- *   "n:" + base64url(nonce) -> a claimed FAST_CONNECT nonce
+ *   "n:" + base64url(nonce) -> a claimed FAST_CONNECT nonce (in-process: nonce-ledger.ts)
  * A dump of the store yields no secret; outside the process it yields no id
  * and no device either.
  */
 @injectable()
 export class KeyvSessionStore implements SessionStore {
-  /** Nonces being claimed right now in this process; closes the get/set race for non-Redis stores. */
+  /** Nonces being claimed right now in this process; closes the get/set race on plugin stores. */
   private readonly claiming = new Set<string>();
   private readonly redis: RedisCommands | undefined;
+  /** Claimed nonces when the store is Keyv's in-process Map, which only this process sees anyway. */
+  private readonly nonces: NonceLedger | undefined;
   private readonly layout: StoreLayout;
   /**
    * Keyv's own default store, a plain Map: every operation settles within the
@@ -52,6 +55,7 @@ export class KeyvSessionStore implements SessionStore {
     const keepsObjects = this.inProcess && keyv.serialize === undefined;
     this.layout = keepsObjects ? inProcessLayout() : hashedLayout(identity.indexKey, identity.recordKey);
     this.redis = RedisCommands.of(keyv);
+    this.nonces = this.inProcess ? new NonceLedger(clock.now()) : undefined;
   }
 
   allocate(createdAtMs: number): SessionAllocation | undefined {
@@ -113,6 +117,7 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
+    if (this.nonces !== undefined) return this.nonces.claim(nonce, ttlMs, this.clock.now());
     const key = nonceKey(nonce);
     const redis = this.redis;
     if (redis !== undefined) return this.bounded("claim nonce", () => redis.claimNonce(key, ttlMs));
