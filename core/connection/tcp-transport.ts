@@ -9,11 +9,21 @@ export interface TransportEvents {
 /** node:net socket as a ByteTransport; nothing protocol-specific lives here. */
 export class TcpTransport implements ByteTransport {
   readonly kind = "tcp";
-  readonly remoteAddress: string;
+  private peer: string | undefined;
 
   constructor(private readonly socket: Socket) {
-    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
+  }
+
+  /**
+   * Asked for on demand (a log line, a plugin): most connections never are, and
+   * each first ask is a getpeername call. Node keeps the answer, so it stays
+   * known after the socket closes once asked.
+   */
+  get remoteAddress(): string {
+    this.peer ??=
+      this.socket.remoteAddress === undefined ? undefined : `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    return this.peer ?? "unknown";
   }
 
   attach(events: TransportEvents): void {
