@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startService } from "./processes.js";
+import { freePort } from "../scripts/free-port.js";
+import { startService } from "./processes.js";
 
 /**
  * `npm run bench:idle`: what an established, idle connection costs the

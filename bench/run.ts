@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PinnedServerKey } from "../client/index.js";
 import { IdentityKey } from "../core/crypto/identity-key.js";
+import { freePort } from "../scripts/free-port.js";
 import { type LoopResult, runLoop, type Target, type Workload } from "./client-loop.js";
-import { freePort, type Service, startService } from "./processes.js";
+import { type Service, startService } from "./processes.js";
 import { ratio, roundMs, roundRate } from "./stats.js";
 import { fastConnect, fullHandshake, noOpExchange, rawExchange } from "./workloads.js";
 

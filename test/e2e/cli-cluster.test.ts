@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import anyTest, { type TestFn } from "ava";
 import { IdentityKey } from "../../core/crypto/identity-key.js";
+import { freePort } from "../../scripts/free-port.js";
 import { ChildServer, type Finished, runCli } from "../helpers/child-process.js";
-import { freePort } from "../helpers/free-port.js";
 import { RedisServer } from "../helpers/redis.js";
 
 interface Cluster {

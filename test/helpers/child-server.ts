@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./free-port.js";
+import { freePort } from "../../scripts/free-port.js";
 import { tempKeyFile } from "./server.js";
 
 /** The repository root (this file runs from build/test/helpers/). */

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./free-port.js";
+import { freePort } from "../../scripts/free-port.js";
 
 const run = promisify(execFile);
 
