@@ -1,43 +1,40 @@
-import { createHmac, hash } from "node:crypto";
+import { DIGEST_LENGTH, HmacKey } from "./sha256.js";
 
 /**
  * HKDF-SHA256 (RFC 5869) with TLS 1.3's HKDF-Expand-Label and Derive-Secret
  * (RFC 8446 section 7.1), under the label prefix "mpush1 " instead of "tls13 ".
- * Built on HMAC directly: one HMAC per 32 output bytes, no KeyObject round trip.
+ * A secret that keys several derivations can be passed as an HmacKey, so its
+ * padded blocks are compressed once.
  */
 const LABEL_PREFIX = "mpush1 ";
-export const HASH_LENGTH = 32;
+export const HASH_LENGTH = DIGEST_LENGTH;
 export const ZEROS = Buffer.alloc(HASH_LENGTH);
+const ZERO_SALT = new HmacKey(ZEROS);
 
-/** One-shot hashing: no Hash object (and its native handle) per call; parts are short. */
-export function sha256(...parts: Uint8Array[]): Buffer {
-  return hash("sha256", parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts), "buffer");
-}
+/** A PRK or secret: its bytes, or the same bytes ready as an HMAC key. */
+export type Secret = Uint8Array | HmacKey;
 
-export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Buffer {
-  const h = createHmac("sha256", key);
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
+const keyOf = (secret: Secret): HmacKey => (secret instanceof HmacKey ? secret : new HmacKey(secret));
 
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
-  return hmacSha256(salt, ikm);
+  return (salt === ZEROS ? ZERO_SALT : new HmacKey(salt)).mac(ikm);
 }
 
 /** T(1)'s counter byte. */
 const FIRST_BLOCK = Uint8Array.of(1);
 
-export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Buffer {
+export function hkdfExpand(prk: Secret, info: Uint8Array, length: number): Buffer {
   if (length > 255 * HASH_LENGTH) throw new RangeError("HKDF-Expand length too large");
+  const key = keyOf(prk);
   // Every key, iv and secret of the schedule fits in T(1) = HMAC(PRK, info || 0x01).
   if (length <= HASH_LENGTH) {
-    const first = hmacSha256(prk, info, FIRST_BLOCK);
+    const first = key.mac(info, FIRST_BLOCK);
     return length === HASH_LENGTH ? first : first.subarray(0, length);
   }
   const out = Buffer.allocUnsafe(length);
   let previous: Buffer = Buffer.alloc(0);
   for (let i = 0, filled = 0; filled < length; i++) {
-    previous = hmacSha256(prk, previous, info, Uint8Array.of(i + 1));
+    previous = key.mac(previous, info, Uint8Array.of(i + 1));
     filled += previous.copy(out, filled);
   }
   return out;
@@ -57,11 +54,11 @@ export function hkdfLabel(label: string, context: Uint8Array, length: number): B
   return out;
 }
 
-export function hkdfExpandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Buffer {
+export function hkdfExpandLabel(secret: Secret, label: string, context: Uint8Array, length: number): Buffer {
   return hkdfExpand(secret, hkdfLabel(label, context, length), length);
 }
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
-export function deriveSecret(secret: Uint8Array, label: string, transcriptHash: Uint8Array): Buffer {
+export function deriveSecret(secret: Secret, label: string, transcriptHash: Uint8Array): Buffer {
   return hkdfExpandLabel(secret, label, transcriptHash, HASH_LENGTH);
 }

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
 import { chmod, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { hkdfExpandLabel, hkdfExtract, sha256 } from "./hkdf.js";
+import { hkdfExpandLabel, hkdfExtract } from "./hkdf.js";
+import { sha256 } from "./sha256.js";
 
 export const IDENTITY_KEY: unique symbol = Symbol("mpush.IdentityKey");
 

@@ -1,4 +1,5 @@
-import { deriveSecret, HASH_LENGTH, hkdfExpandLabel, hkdfExtract, hmacSha256, sha256, ZEROS } from "./hkdf.js";
+import { deriveSecret, HASH_LENGTH, hkdfExpandLabel, hkdfExtract, type Secret, ZEROS } from "./hkdf.js";
+import { HmacKey, hmacSha256, sha256 } from "./sha256.js";
 
 /**
  * The key schedule, shaped after TLS 1.3 (RFC 8446 section 7.1) with one
@@ -76,7 +77,7 @@ class DerivedOnUse implements DirectionKeys {
   private keys: DirectionKeys | undefined;
 
   constructor(
-    private readonly secret: Uint8Array,
+    private readonly secret: Secret,
     private readonly label: string,
     private readonly th: Uint8Array,
   ) {}
@@ -95,7 +96,7 @@ class DerivedOnUse implements DirectionKeys {
   }
 }
 
-function established(secret: Uint8Array, th: Uint8Array): EstablishedSecrets {
+function established(secret: HmacKey, th: Uint8Array): EstablishedSecrets {
   return {
     traffic: {
       clientToServer: new DerivedOnUse(secret, "c ap traffic", th),
@@ -106,7 +107,7 @@ function established(secret: Uint8Array, th: Uint8Array): EstablishedSecrets {
 }
 
 export function handshakeSecrets(shared: Uint8Array, th: Uint8Array): EstablishedSecrets {
-  return established(hkdfExtract(ZEROS, shared), th);
+  return established(new HmacKey(hkdfExtract(ZEROS, shared)), th);
 }
 
 export function signatureInput(th: Uint8Array): Buffer {
@@ -115,10 +116,11 @@ export function signatureInput(th: Uint8Array): Buffer {
 
 /** Everything derived from one session secret for one resume attempt. */
 export class ResumeSchedule {
-  private readonly early: Buffer;
+  /** Keys three or four derivations: its padded blocks are compressed once. */
+  private readonly early: HmacKey;
 
   constructor(sessionSecret: Uint8Array) {
-    this.early = hkdfExtract(ZEROS, sessionSecret);
+    this.early = new HmacKey(hkdfExtract(ZEROS, sessionSecret));
   }
 
   binder(hello: Uint8Array): Buffer {

@@ -1,4 +1,4 @@
-import { hmacSha256 } from "../crypto/hkdf.js";
+import { HmacKey } from "../crypto/sha256.js";
 import { RecordSealer } from "./record-sealer.js";
 import { SecretWrap } from "./secret-wrap.js";
 import type { StoredSession } from "./session-store.js";
@@ -29,7 +29,8 @@ const DEVICE_LABEL = Buffer.from("device");
  * the identity key, so every node sharing it reads every record.
  */
 export function hashedLayout(indexKey: Buffer, recordKey: Buffer): StoreLayout {
-  const hashed = (label: Buffer, id: string) => hmacSha256(indexKey, label, Buffer.from(id)).toString("base64url");
+  const index = new HmacKey(indexKey);
+  const hashed = (label: Buffer, id: string) => index.mac(label, Buffer.from(id)).toString("base64url");
   const sealer = new RecordSealer(recordKey);
   return {
     sessionKey: (id) => `s:${hashed(SESSION_LABEL, id)}`,

@@ -1,6 +1,7 @@
 import { startFastConnect } from "../../client/flows/fast-connect-flow.js";
-import { deriveSecret, hkdfExtract, hmacSha256, sha256, ZEROS } from "../../core/crypto/hkdf.js";
+import { deriveSecret, hkdfExtract, ZEROS } from "../../core/crypto/hkdf.js";
 import { directionKeys, type EstablishedSecrets, ResumeSchedule } from "../../core/crypto/key-schedule.js";
+import { hmacSha256, sha256 } from "../../core/crypto/sha256.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
 import {
   Command,

@@ -1,15 +1,8 @@
 import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import test from "ava";
 import fc from "fast-check";
-import {
-  deriveSecret,
-  hkdfExpand,
-  hkdfExpandLabel,
-  hkdfExtract,
-  hkdfLabel,
-  hmacSha256,
-  sha256,
-} from "../../../core/crypto/hkdf.js";
+import { deriveSecret, hkdfExpand, hkdfExpandLabel, hkdfExtract, hkdfLabel } from "../../../core/crypto/hkdf.js";
+import { HmacKey, hmacSha256, sha256 } from "../../../core/crypto/sha256.js";
 
 const hex = (s: string) => Buffer.from(s, "hex");
 
@@ -50,6 +43,22 @@ test("extract + expand equals node's crypto.hkdfSync for random inputs", (t) => 
     { numRuns: 200 },
   );
   t.pass();
+});
+
+test("a shorter output is a prefix of a longer one, down to the one-block lengths the key schedule uses", (t) => {
+  const prk = randomBytes(32);
+  const info = randomBytes(10);
+  const long = hkdfExpand(prk, info, 42);
+  for (const length of [32, 16, 12]) t.deepEqual(hkdfExpand(prk, info, length), long.subarray(0, length));
+});
+
+test("a secret passed as an HmacKey derives exactly what its bytes derive", (t) => {
+  const secret = randomBytes(32);
+  const th = randomBytes(32);
+  const key = new HmacKey(secret);
+  t.deepEqual(deriveSecret(key, "res master", th), deriveSecret(secret, "res master", th));
+  t.deepEqual(deriveSecret(key, "s finished", th), deriveSecret(secret, "s finished", th), "reused");
+  t.deepEqual(hkdfExpand(key, th, 80), hkdfExpand(secret, th, 80));
 });
 
 test("expand gives up to 255 hash lengths and refuses more", (t) => {

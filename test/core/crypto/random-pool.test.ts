@@ -1,5 +1,5 @@
 import test from "ava";
-import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
+import { pooledRandomBytes } from "../../../core/crypto/random-pool.js";
 
 test("pooled random values have the asked size, never repeat, and own their memory across refills", (t) => {
   const seen = new Set<string>();
