@@ -24,6 +24,8 @@ export interface LoopResult {
   readonly errors: number;
   readonly elapsedMs: number;
   readonly latencies: LatencyRecorder;
+  /** Mean ms of each step of the successful iterations: where a sequential row's latency goes. */
+  readonly phases: { readonly connect: number; readonly exchange: number; readonly close: number };
   /** The first few distinct failure messages, for the log. */
   readonly failures: readonly string[];
 }
@@ -50,6 +52,9 @@ export async function runLoop(
   const failures = new Set<string>();
   let ok = 0;
   let errors = 0;
+  let connectMs = 0;
+  let exchangeMs = 0;
+  let closeMs = 0;
   const started = performance.now();
   const deadline = started + durationMs;
 
@@ -59,9 +64,15 @@ export async function runLoop(
       let connection: ClientConnection | undefined;
       try {
         connection = await ClientConnection.open(target.host, target.port, { timeoutMs: STEP_TIMEOUT_MS });
+        const connected = performance.now();
         await operation.exchange(connection);
+        const exchanged = performance.now();
         await closeWithin(connection, STEP_TIMEOUT_MS);
-        latencies.record(performance.now() - begin);
+        const closed = performance.now();
+        latencies.record(closed - begin);
+        connectMs += connected - begin;
+        exchangeMs += exchanged - connected;
+        closeMs += closed - exchanged;
         ok++;
       } catch (error) {
         errors++;
@@ -75,7 +86,9 @@ export async function runLoop(
     }
   };
   await Promise.all(operations.map(work));
-  return { ok, errors, elapsedMs: performance.now() - started, latencies, failures: [...failures] };
+  const mean = (ms: number) => (ok === 0 ? 0 : ms / ok);
+  const phases = { connect: mean(connectMs), exchange: mean(exchangeMs), close: mean(closeMs) };
+  return { ok, errors, elapsedMs: performance.now() - started, latencies, phases, failures: [...failures] };
 }
 
 function closeWithin(connection: ClientConnection, timeoutMs: number): Promise<void> {

@@ -166,13 +166,18 @@ async function measure(row: Row): Promise<RowLine[]> {
   return lines;
 }
 
-/** Errors, and where the CPU went: what each operation cost the server side (with redis) and the client loop. */
+/** Errors, where the CPU went (what each operation cost the server side, with redis, and the client loop) and where the latency went. */
 function report(bench: string, mode: string, result: LoopResult, serverCpuMs: number, clientCpuMs: number): void {
   const perOp = (ms: number) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok));
   const busy = (ms: number) => Math.round((ms / result.elapsedMs) * 100);
   process.stderr.write(
     `[bench] ${bench} ${mode}: CPU per operation: servers ${perOp(serverCpuMs)} us (${busy(serverCpuMs)}% of a core), ` +
       `client ${perOp(clientCpuMs)} us (${busy(clientCpuMs)}% of a core)\n`,
+  );
+  const us = (ms: number) => Math.round(ms * 1000);
+  const { connect, exchange, close } = result.phases;
+  process.stderr.write(
+    `[bench] ${bench} ${mode}: mean latency per step: connect ${us(connect)} us, operation ${us(exchange)} us, close ${us(close)} us\n`,
   );
   if (result.errors === 0) return;
   process.stderr.write(`[bench] ${bench} ${mode}: ${result.errors} errors, e.g. ${result.failures.join(" | ")}\n`);
