@@ -141,12 +141,12 @@ async function measure(row: Row): Promise<RowLine[]> {
     for (const { mode, concurrency } of MODES) {
       process.stderr.write(`[bench] ${row.bench} ${mode}\n`);
       await runLoop(target, row.workload(target), concurrency, WARMUP_MS);
-      const serverCpuBefore = sum(services.map((service) => service.cpuMs()));
+      const serverCpuBefore = services.map((service) => service.cpuMs());
       const clientCpuBefore = process.cpuUsage();
       const result = await runLoop(target, row.workload(target), concurrency, MEASURE_MS);
-      const serverCpuMs = sum(services.map((service) => service.cpuMs())) - serverCpuBefore;
+      const serverCpuMs = services.map((service, i) => service.cpuMs() - (serverCpuBefore[i] ?? 0));
       const clientCpu = process.cpuUsage(clientCpuBefore);
-      report(row.bench, mode, result, serverCpuMs, (clientCpu.user + clientCpu.system) / 1000);
+      report(row.bench, mode, result, services, serverCpuMs, (clientCpu.user + clientCpu.system) / 1000);
       const line: RowLine = {
         bench: row.bench,
         mode,
@@ -167,11 +167,22 @@ async function measure(row: Row): Promise<RowLine[]> {
 }
 
 /** Errors, where the CPU went (what each operation cost the server side, with redis, and the client loop) and where the latency went. */
-function report(bench: string, mode: string, result: LoopResult, serverCpuMs: number, clientCpuMs: number): void {
+function report(
+  bench: string,
+  mode: string,
+  result: LoopResult,
+  services: readonly Service[],
+  serverCpuMs: readonly number[],
+  clientCpuMs: number,
+): void {
   const perOp = (ms: number) => (result.ok === 0 ? 0 : Math.round((ms * 1000) / result.ok));
   const busy = (ms: number) => Math.round((ms / result.elapsedMs) * 100);
+  const total = sum(serverCpuMs);
+  // With redis-server beside the node server, each process's share says which of them bounds the row.
+  const split =
+    services.length > 1 ? ` = ${services.map((s, i) => `${s.name} ${perOp(serverCpuMs[i] ?? 0)}`).join(" + ")}` : "";
   process.stderr.write(
-    `[bench] ${bench} ${mode}: CPU per operation: servers ${perOp(serverCpuMs)} us (${busy(serverCpuMs)}% of a core), ` +
+    `[bench] ${bench} ${mode}: CPU per operation: servers ${perOp(total)} us${split} (${busy(total)}% of a core), ` +
       `client ${perOp(clientCpuMs)} us (${busy(clientCpuMs)}% of a core)\n`,
   );
   const us = (ms: number) => Math.round(ms * 1000);

@@ -24,6 +24,12 @@ export interface SessionConfig {
   readonly replayWindowMs: number;
   /** Key prefix inside the store. */
   readonly namespace: string;
+  /**
+   * On a single Redis: how many records this node wrote are also kept in its
+   * memory, so a resume that lands on the node that issued the session skips
+   * the read (record-cache.ts); the oldest go first. 0 disables.
+   */
+  readonly cacheRecords: number;
 }
 
 export interface ServerConfig {
@@ -81,6 +87,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     storeTimeoutMs: 1000,
     replayWindowMs: 120_000,
     namespace: "mpush",
+    cacheRecords: 100_000,
   },
   plugins: BUILTIN_PLUGINS,
   logLevel: "info",

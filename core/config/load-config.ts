@@ -29,6 +29,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_SESSION_MAX_LIFETIME_MS", "session.maxLifetimeMs", int],
   ["MPUSH_SESSION_STORE_TIMEOUT_MS", "session.storeTimeoutMs", int],
   ["MPUSH_REPLAY_WINDOW_MS", "session.replayWindowMs", int],
+  ["MPUSH_SESSION_CACHE_RECORDS", "session.cacheRecords", int],
   ["MPUSH_PLUGINS", "plugins", list],
   ["MPUSH_LOG_LEVEL", "logLevel", text],
 ];
@@ -172,6 +173,7 @@ function validate(c: ServerConfig): string[] {
   if (c.session.ttlMs > c.session.maxLifetimeMs) problems.push("session.ttlMs: must not exceed session.maxLifetimeMs");
   integer("session.storeTimeoutMs", c.session.storeTimeoutMs, 1);
   integer("session.replayWindowMs", c.session.replayWindowMs, 1000);
+  integer("session.cacheRecords", c.session.cacheRecords, 0);
   if (typeof c.session.namespace !== "string" || !/^[A-Za-z0-9_.-]+$/.test(c.session.namespace)) {
     problems.push("session.namespace: expected letters, digits, '_', '.' or '-'");
   }

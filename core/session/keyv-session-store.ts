@@ -6,6 +6,7 @@ import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV } from "./keyv-factory.js";
 import { NonceLedger } from "./nonce-ledger.js";
+import { RecordCache } from "./record-cache.js";
 import { RedisCommands } from "./redis-commands.js";
 import {
   type RotateOutcome,
@@ -24,7 +25,7 @@ const SESSION_ID_BYTES = 18;
 /**
  * Keyv-backed store. At rest (store-layout.ts):
  *   session key -> the record, its secret encrypted (sealed whole outside the process)
- *   device key  -> the device's live chain id (random, says nothing)
+ *   device key  -> the device's live chain id (random, says nothing; a plain string on Redis)
  *   "n:" + base64url(nonce) -> a claimed FAST_CONNECT nonce (in-process: nonce-ledger.ts)
  * A dump of the store yields no secret; outside the process it yields no id
  * and no device either.
@@ -34,6 +35,9 @@ export class KeyvSessionStore implements SessionStore {
   /** Nonces being claimed right now in this process; closes the get/set race on plugin stores. */
   private readonly claiming = new Set<string>();
   private readonly redis: RedisCommands | undefined;
+  /** Set when rotate is one script on a single Redis, which is also what makes the record cache safe. */
+  private readonly scripted: RedisCommands | undefined;
+  private readonly cache: RecordCache | undefined;
   /** Claimed nonces when the store is Keyv's in-process Map, which only this process sees anyway. */
   private readonly nonces: NonceLedger | undefined;
   private readonly layout: StoreLayout;
@@ -56,6 +60,11 @@ export class KeyvSessionStore implements SessionStore {
     this.layout = keepsObjects ? inProcessLayout() : hashedLayout(identity.indexKey, identity.recordKey);
     this.redis = RedisCommands.of(keyv);
     this.nonces = this.inProcess ? new NonceLedger(clock.now()) : undefined;
+    const redis = this.redis;
+    // The script writes what keyv.get reads back: a serializer, and no compression it would skip.
+    this.scripted = redis?.scriptedRotate && keyv.serialize !== undefined && !keyv.opts.compression ? redis : undefined;
+    const { cacheRecords } = config.session;
+    this.cache = this.scripted && cacheRecords > 0 ? new RecordCache(cacheRecords) : undefined;
   }
 
   allocate(createdAtMs: number): SessionAllocation | undefined {
@@ -71,9 +80,12 @@ export class KeyvSessionStore implements SessionStore {
     const key = this.layout.sessionKey(id);
     const stored = this.layout.toStored(key, record);
     await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
+    this.cache?.set(id, record);
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
+    const cached = this.cache?.get(id, this.clock.now());
+    if (cached !== undefined) return cached;
     const key = this.layout.sessionKey(id);
     const record = this.layout.fromStored(key, await this.bounded("read session", () => this.keyv.get(key)));
     if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
@@ -81,24 +93,39 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   delete(id: string): Promise<boolean> {
+    this.cache?.delete(id);
     return this.bounded("delete session", () => this.keyv.delete(this.layout.sessionKey(id)));
   }
 
   async rotate(rotation: Rotation): Promise<RotateOutcome> {
     const { from, nonce, nonceTtlMs, to, record } = rotation;
-    const redis = this.redis;
-    if (redis?.scriptedRotate && this.keyv.serialize !== undefined && !this.keyv.opts.compression) {
+    const redis = this.scripted;
+    if (redis !== undefined) {
       const toKey = this.layout.sessionKey(to);
       const ttl = record.expiresAtMs - this.clock.now();
       // Exactly what keyv.set writes (serialized, uncompressed), so keyv.get reads it back.
-      const value = await this.keyv.serialize({
+      const value = await (this.keyv.serialize as NonNullable<Keyv["serialize"]>)({
         value: this.layout.toStored(toKey, record),
         expires: Date.now() + ttl,
       });
-      const keys = { nonce: nonceKey(nonce), from: this.layout.sessionKey(from), to: toKey };
-      return this.bounded("rotate session", () => redis.rotate(keys, nonceTtlMs, value, ttl));
+      const keys = {
+        nonce: nonceKey(nonce),
+        from: this.layout.sessionKey(from),
+        to: toKey,
+        device: this.layout.deviceKey(record.deviceId),
+      };
+      // Whatever the outcome, the presented id is done here.
+      this.cache?.delete(from);
+      const outcome = await this.bounded("rotate session", () =>
+        redis.rotate(keys, record.chainId, nonceTtlMs, value, ttl),
+      );
+      if (outcome === "rotated") this.cache?.set(to, record);
+      return outcome;
     }
-    if (!(await this.claimNonce(nonce, nonceTtlMs))) return "replayed";
+    // The chain read rides along with the claim: no round trip of its own.
+    const [claimed, chain] = await Promise.all([this.claimNonce(nonce, nonceTtlMs), this.activeChain(record.deviceId)]);
+    if (!claimed) return "replayed";
+    if (chain !== undefined && chain !== record.chainId) return "superseded";
     if (!(await this.delete(from))) return "gone";
     await this.save(to, record);
     return "rotated";
@@ -107,12 +134,20 @@ export class KeyvSessionStore implements SessionStore {
   async setActiveChain(deviceId: string, chainId: string): Promise<void> {
     // Lives as long as any chain can: no session outlives the absolute cap.
     const ttl = this.config.session.maxLifetimeMs;
-    await this.bounded("store device chain", () => this.keyv.set(this.layout.deviceKey(deviceId), chainId, ttl));
+    const key = this.layout.deviceKey(deviceId);
+    const redis = this.redis;
+    await this.bounded("store device chain", async () => {
+      if (redis) await redis.setChain(key, chainId, ttl);
+      else await this.keyv.set(key, chainId, ttl);
+    });
   }
 
   async activeChain(deviceId: string): Promise<string | undefined> {
     const key = this.layout.deviceKey(deviceId);
-    const chain = await this.bounded("read device chain", () => this.keyv.get<string>(key));
+    const redis = this.redis;
+    const chain = await this.bounded("read device chain", () =>
+      redis ? redis.chain(key) : this.keyv.get<string>(key),
+    );
     return typeof chain === "string" ? chain : undefined;
   }
 

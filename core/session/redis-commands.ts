@@ -4,20 +4,25 @@ import type { Keyv } from "keyv";
 import type { RotateOutcome } from "./session-store.js";
 
 /**
- * KEYS: nonce, old session, new session. ARGV: nonce ttl, new value, new ttl.
- * The same order and stops as the store's generic rotate, in one round trip
- * and with nothing else in between.
+ * KEYS: nonce, old session, new session, device chain. ARGV: nonce ttl, new
+ * value, new ttl, the session's chain id. The same order and stops as the
+ * store's generic rotate, in one round trip and with nothing else in between.
+ * The device chain is a plain string (setChain), so the script compares it as
+ * it is, whatever serializer Keyv uses.
  */
 export const ROTATE_SCRIPT = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+local chain = redis.call('GET', KEYS[4])
+if chain and chain ~= ARGV[4] then return 3 end
 if redis.call('DEL', KEYS[2]) == 0 then return 2 end
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
 return 0`;
 const ROTATE_SHA = createHash("sha1").update(ROTATE_SCRIPT).digest("hex");
-const ROTATE_OUTCOMES: readonly RotateOutcome[] = ["rotated", "replayed", "gone"];
+const ROTATE_OUTCOMES: readonly RotateOutcome[] = ["rotated", "replayed", "gone", "superseded"];
 
 interface ScriptClient {
-  set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
+  set(key: string, value: string, options: { NX: true; PX: number } | { PX: number }): Promise<string | null>;
+  get(key: string): Promise<string | null>;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
@@ -61,22 +66,34 @@ export class RedisCommands {
     return (await client.set(this.prefixed(key), "1", { NX: true, PX: ttlMs })) === "OK";
   }
 
+  /** The device's live chain id, as a plain string: the rotate script compares it without Keyv's envelope. */
+  async setChain(key: string, chainId: string, ttlMs: number): Promise<void> {
+    const client = await this.client();
+    await client.set(this.prefixed(key), chainId, { PX: Math.max(1, Math.ceil(ttlMs)) });
+  }
+
+  async chain(key: string): Promise<string | undefined> {
+    const client = await this.client();
+    return (await client.get(this.prefixed(key))) ?? undefined;
+  }
+
   /** False on a cluster, where rotate's keys hash to different slots and the steps run one by one. */
   get scriptedRotate(): boolean {
     return !this.store.isCluster();
   }
 
-  /** claim, delete, save in one script: one round trip, atomic on the server. Single Redis only. */
+  /** claim, chain check, delete, save in one script: one round trip, atomic on the server. Single Redis only. */
   async rotate(
-    keys: { readonly nonce: string; readonly from: string; readonly to: string },
+    keys: { readonly nonce: string; readonly from: string; readonly to: string; readonly device: string },
+    chainId: string,
     nonceTtlMs: number,
     value: string,
     ttlMs: number,
   ): Promise<RotateOutcome> {
     const client = await this.client();
     const options = {
-      keys: [this.prefixed(keys.nonce), this.prefixed(keys.from), this.prefixed(keys.to)],
-      arguments: [String(nonceTtlMs), value, String(Math.max(1, Math.ceil(ttlMs)))],
+      keys: [keys.nonce, keys.from, keys.to, keys.device].map((key) => this.prefixed(key)),
+      arguments: [String(nonceTtlMs), value, String(Math.max(1, Math.ceil(ttlMs))), chainId],
     };
     const reply = await client.evalSha(ROTATE_SHA, options).catch((error: unknown) => {
       // A restarted or flushed Redis has forgotten the script: send it whole once.

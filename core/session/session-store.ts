@@ -7,7 +7,7 @@ export interface SessionAllocation {
   readonly expiresAtMs: number;
 }
 
-/** A resume's write: the old id gives way to the new one, once, for a fresh nonce. */
+/** A resume's write: the old id gives way to the new one, once, for a fresh nonce, while its chain is the device's newest. */
 export interface Rotation {
   readonly from: string;
   readonly nonce: Uint8Array;
@@ -19,9 +19,11 @@ export interface Rotation {
 /**
  * "rotated": the nonce was claimed, the old id deleted and the new record saved.
  * "replayed": the nonce was already claimed; nothing changed.
- * "gone": the old id was already deleted (a racing resume won); the nonce stays claimed.
+ * "superseded": a newer HANDSHAKE of the device started another chain; the nonce stays claimed.
+ * "gone": the old id is not in the store (a racing resume won, or it expired or
+ * was deleted); the nonce stays claimed.
  */
-export type RotateOutcome = "rotated" | "replayed" | "gone";
+export type RotateOutcome = "rotated" | "replayed" | "superseded" | "gone";
 
 /**
  * Resumable sessions, shared by every node that points at the same store.
@@ -47,8 +49,10 @@ export interface SessionStore {
   /** True the first time a nonce is claimed within `ttlMs`, false for a repeat. */
   claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean>;
   /**
-   * claimNonce, then delete(from), then save(to), stopping at the first that
-   * fails. On a single Redis it is one script: one round trip, all or nothing.
+   * claimNonce, then the chain check against the device's newest chain
+   * (activeChain of record.deviceId; none known passes), then delete(from),
+   * then save(to), stopping at the first that fails. On a single Redis it is
+   * one script: one round trip, all or nothing.
    */
   rotate(rotation: Rotation): Promise<RotateOutcome>;
   /** Records the device's newest session chain (a full HANDSHAKE); older chains stop resuming. */

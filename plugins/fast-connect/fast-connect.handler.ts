@@ -35,12 +35,12 @@ const SESSION_ID_MAX_BYTES = 64;
  *   session not in the store            SESSION_EXPIRED
  *   binder does not verify              BAD_PROOF       (before the device check: no oracle without the secret)
  *   device differs from the session's   INVALID_DEVICE
- *   a newer HANDSHAKE of the device     SESSION_EXPIRED (the chain was superseded)
  *   timestamp outside the window        REPLAYED
  *   lifetime cap reached                SESSION_EXPIRED
  * then one store rotation (a single script on Redis):
  *   nonce already claimed (any node)    REPLAYED
- *   old id already deleted by a racing resume   SESSION_EXPIRED (the delete is the single-use point)
+ *   a newer HANDSHAKE of the device     SESSION_EXPIRED (the chain was superseded)
+ *   old id no longer in the store       SESSION_EXPIRED (a racing resume won, or it expired; the delete is the single-use point)
  *   else the session is saved under a new id with a new secret; FAST_CONNECT_OK
  * goes out in clear, keys switch on, and the session is set on the connection
  * once that reply is written.
@@ -65,9 +65,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     requireBytes("binder", request.binder, HASH_LENGTH);
     const heartbeatMs = this.heartbeat.negotiate({ minMs: hello.minHeartbeatMs, maxMs: hello.maxHeartbeatMs });
 
-    const [session, activeChain] = await storeCall(() =>
-      Promise.all([this.sessions.get(hello.sessionId), this.sessions.activeChain(hello.deviceId)]),
-    );
+    const session = await storeCall(() => this.sessions.get(hello.sessionId));
     if (session === undefined) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
     const schedule = new ResumeSchedule(session.sessionSecret);
     if (!timingSafeEqual(schedule.binder(request.hello), request.binder)) {
@@ -75,9 +73,6 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     }
     if (session.deviceId !== hello.deviceId) {
       throw new ProtocolError(ErrorCode.INVALID_DEVICE, "session belongs to another device");
-    }
-    if (activeChain !== undefined && activeChain !== session.chainId) {
-      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was superseded by a newer handshake of this device");
     }
     const now = this.clock.now();
     const window = this.config.session.replayWindowMs;
@@ -100,7 +95,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       sessionSecret: secrets.sessionSecret,
       expiresAtMs: allocation.expiresAtMs,
     };
-    // The nonce claim refuses replays on every node; the delete is the single-use point.
+    // The nonce claim refuses replays on every node, the chain check a superseded chain; the delete is the single-use point.
     const outcome = await storeCall(() =>
       this.sessions.rotate({
         from: hello.sessionId,
@@ -111,7 +106,10 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       }),
     );
     if (outcome === "replayed") throw new ProtocolError(ErrorCode.REPLAYED, "request was already used");
-    if (outcome === "gone") throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was already resumed");
+    if (outcome === "superseded") {
+      throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session was superseded by a newer handshake of this device");
+    }
+    if (outcome === "gone") throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or already resumed");
     return reply(FastConnectOk, ok, {
       establish: {
         secrets,

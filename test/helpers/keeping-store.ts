@@ -40,6 +40,8 @@ export class KeepingSessionStore implements SessionStore {
   /** Claims the nonce and saves the new record, but keeps the old one. */
   async rotate(rotation: Rotation): Promise<RotateOutcome> {
     if (!(await this.inner.claimNonce(rotation.nonce, rotation.nonceTtlMs))) return "replayed";
+    const chain = await this.inner.activeChain(rotation.record.deviceId);
+    if (chain !== undefined && chain !== rotation.record.chainId) return "superseded";
     await this.delete();
     await this.inner.save(rotation.to, rotation.record);
     return "rotated";

@@ -17,12 +17,23 @@ const SCRIPT_SHA = createHash("sha1").update(ROTATE_SCRIPT).digest("hex");
 /** A store on a fresh redis-server of its own, both stopped when the test ends. */
 async function redisStore(t: ExecutionContext) {
   const redis = await RedisServer.start();
+  return { redis, store: nodeOn(t, redis) };
+}
+
+/** Another node's store on the same Redis: its own Keyv, client and record cache. */
+function nodeOn(t: ExecutionContext, redis: RedisServer): KeyvSessionStore {
   const keyv = createKeyv({ ...config.session, store: redis.url });
   t.teardown(async () => {
     await keyv.disconnect();
     await redis.stop();
   });
-  return { redis, store: new KeyvSessionStore(keyv, identity, config, systemClock) };
+  return new KeyvSessionStore(keyv, identity, config, systemClock);
+}
+
+/** How many GETs redis-server has answered since the last CONFIG RESETSTAT. */
+async function gets(redis: RedisServer): Promise<number> {
+  const stats = await redis.cli("info", "commandstats");
+  return Number(/cmdstat_get:calls=(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
 test("the memory store built by createKeyv keeps values as they were set and still expires them", async (t) => {
@@ -70,6 +81,60 @@ test("on Redis rotate is one script: rotated, replayed, gone; it survives SCRIPT
   t.true(ttls.every((ttl) => ttl > 0 && ttl <= next.expiresAtMs - now));
   const noncePttl = Number(await redis.cli("pttl", `mpush::n:${nonce.toString("base64url")}`));
   t.true(noncePttl > 0 && noncePttl <= 5000, `nonce PTTL ${noncePttl}`);
+});
+
+test("on Redis a node resumes the sessions it wrote without reading them, and the script refuses any the store no longer holds", async (t) => {
+  const { redis, store: a } = await redisStore(t);
+  const b = nodeOn(t, redis);
+  const now = Date.now();
+  const first = sessionRecord(now, {}, 60_000);
+  const next = (heartbeatMs: number) => sessionRecord(now, { heartbeatMs }, 60_000);
+  await a.save("s1", first);
+  await redis.cli("config", "resetstat");
+  t.deepEqual(await a.get("s1"), first);
+  t.is(await gets(redis), 0, "node A answered from the records it wrote");
+  t.deepEqual(await b.get("s1"), first);
+  t.is(await gets(redis), 1, "node B read it from Redis");
+
+  // Resumed on B: A still holds s1 in memory, but its rotation finds s1 gone from Redis.
+  const second = next(2000);
+  t.is(
+    await b.rotate({ from: "s1", nonce: Buffer.alloc(32, 1), nonceTtlMs: 5000, to: "s2", record: second }),
+    "rotated",
+  );
+  t.deepEqual(await a.get("s1"), first);
+  t.is(
+    await a.rotate({ from: "s1", nonce: Buffer.alloc(32, 2), nonceTtlMs: 5000, to: "x", record: next(3000) }),
+    "gone",
+  );
+  t.is(await a.get("s1"), undefined, "the refused id is dropped from A's memory too");
+  t.is(await b.get("x"), undefined);
+
+  // B holds s2 in memory; after FLUSHALL its rotation is refused all the same.
+  await redis.cli("flushall");
+  t.deepEqual(await b.get("s2"), second);
+  t.is(
+    await b.rotate({ from: "s2", nonce: Buffer.alloc(32, 3), nonceTtlMs: 5000, to: "s3", record: next(4000) }),
+    "gone",
+  );
+});
+
+test("on Redis the script checks the device's chain: a superseded chain is refused, its own passes", async (t) => {
+  const { redis, store } = await redisStore(t);
+  const now = Date.now();
+  const old = sessionRecord(now, { chainId: "first" }, 60_000);
+  await store.save("old", old);
+  await store.setActiveChain(old.deviceId, "second");
+  const chainKeys = (await redis.cli("keys", "mpush::d:*")).split("\n").filter(Boolean);
+  t.is(chainKeys.length, 1);
+  t.is(await redis.cli("get", chainKeys[0] as string), "second", "a plain string the script compares as it is");
+  t.is(await store.activeChain(old.deviceId), "second");
+  const rotation = { from: "old", nonce: Buffer.alloc(32, 4), nonceTtlMs: 5000, to: "new", record: old };
+  t.is(await store.rotate(rotation), "superseded");
+  t.is(await store.get("new"), undefined);
+  await store.setActiveChain(old.deviceId, "first");
+  t.is(await store.rotate({ ...rotation, nonce: Buffer.alloc(32, 5) }), "rotated");
+  t.deepEqual(await store.get("new"), old);
 });
 
 test("sweepExpired drops expired entries of the in-process map, keeps live ones, and leaves other stores alone", async (t) => {

@@ -148,6 +148,22 @@ test("rotate: claims the nonce, retires the old id, saves the new one; a replay 
   t.is(await store.get("y"), undefined);
 });
 
+test("rotate: a chain other than the device's newest is superseded; the nonce is claimed and the session stays", async (t) => {
+  const { store, clock } = storeWith();
+  const old = record(clock.now(), { chainId: "first" });
+  await store.save("old", old);
+  await store.setActiveChain(old.deviceId, "second");
+  const nonce = randomBytes(32);
+  const rotation = { from: "old", nonce, nonceTtlMs: 60_000, to: "new", record: { ...old, heartbeatMs: 2000 } };
+  t.is(await store.rotate(rotation), "superseded");
+  t.deepEqual(await store.get("old"), old);
+  t.is(await store.get("new"), undefined);
+  t.is(await store.rotate(rotation), "replayed", "the refused request's nonce was claimed");
+  // No chain known (never stored, expired, flushed) passes, as does the device's own newest chain.
+  await store.setActiveChain(old.deviceId, "first");
+  t.is(await store.rotate({ ...rotation, nonce: randomBytes(32) }), "rotated");
+});
+
 test("rotate: of concurrent resumes of one id, exactly one rotates", async (t) => {
   const { store, clock } = storeWith();
   await store.save("contested", record(clock.now()));

@@ -1,0 +1,51 @@
+import { SecretWrap } from "./secret-wrap.js";
+import type { StoredSession } from "./session-store.js";
+
+/**
+ * The records this node wrote to a shared store, so that a resume landing on
+ * the node that issued the session (a reconnect behind a sticky balancer, the
+ * common case) skips the read. Records never change under an id, since a
+ * resume writes a new one, so an entry is never stale in content; it can only
+ * be gone from the store (resumed on another node, deleted, flushed). The
+ * store's rotation finds that out atomically, so a cached record never
+ * resumes a session the store no longer holds.
+ *
+ * Bounded: past `capacity` the oldest entry goes. Expired entries are dropped
+ * when read. Secrets are wrapped under a key of this cache alone, as in the
+ * in-process store.
+ */
+export class RecordCache {
+  private readonly entries = new Map<string, StoredSession>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly wrap = new SecretWrap(),
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: string, nowMs: number): StoredSession | undefined {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs <= nowMs) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    return { ...entry, sessionSecret: this.wrap.unwrap(entry.sessionSecret) };
+  }
+
+  set(id: string, record: StoredSession): void {
+    if (this.capacity <= 0) return;
+    if (this.entries.size >= this.capacity && !this.entries.has(id)) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(id, { ...record, sessionSecret: this.wrap.wrap(record.sessionSecret) });
+  }
+
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
+}
