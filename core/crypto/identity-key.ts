@@ -15,7 +15,7 @@ export class IdentityKey {
   readonly publicKeyRaw: Buffer;
   /** "SHA256:" + base64 of SHA-256(raw public key), as ssh prints fingerprints. */
   readonly fingerprint: string;
-  /** Seals session records at rest (AES-256-GCM). */
+  /** Seals session records at rest (record-sealer.ts derives its two keys from it). */
   readonly recordKey: Buffer;
   /** Keys the HMAC that turns session and device ids into store keys outside the process. */
   readonly indexKey: Buffer;

@@ -10,7 +10,7 @@
  * outputs (checked against node:crypto on random inputs and against the NIST
  * and RFC 4231 vectors in test/crypto/sha256.test.ts). Only 32-bit adds,
  * rotations and logic: no branch and no table index depends on the data.
- * Everything else (AES-GCM, X25519, Ed25519, randomness) stays in OpenSSL.
+ * Everything else (AES, X25519, Ed25519, randomness) stays in OpenSSL.
  */
 const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,

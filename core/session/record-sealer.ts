@@ -1,42 +1,35 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
-import { pooledRandomBytes } from "../crypto/random-pool.js";
+import { CtrHmacAead } from "../crypto/ctr-hmac-aead.js";
+import { hkdfExpandLabel } from "../crypto/hkdf.js";
 import { encodeMessage, SessionRecord } from "../protocol/index.js";
 
-const RECORD_AEAD = "aes-256-gcm";
-const RECORD_NONCE = 12;
-const RECORD_TAG = 16;
+const NONE = Buffer.alloc(0);
 
 /**
- * nonce || AES-256-GCM(record_key, nonce, SessionRecord, aad = store key).
- * The store key as AAD pins a record to its id: moved under another key, it
- * does not open.
+ * A SessionRecord sealed under keys derived from the record key, with the
+ * store key as associated data (ctr-hmac-aead.ts), so a record moved under
+ * another key does not open. AES-256-GCM did the same at about twice the
+ * CPU per resume on Redis: it builds a cipher object for every record.
  */
 export class RecordSealer {
-  constructor(private readonly recordKey: Buffer) {}
+  private readonly aead: CtrHmacAead;
+
+  constructor(recordKey: Buffer) {
+    const encKey = hkdfExpandLabel(recordKey, "record enc", NONE, 32);
+    const macKey = hkdfExpandLabel(recordKey, "record mac", NONE, 32);
+    this.aead = new CtrHmacAead(encKey, macKey);
+    encKey.fill(0);
+    macKey.fill(0);
+  }
 
   seal(key: string, record: SessionRecord): Buffer {
-    const plain = encodeMessage(SessionRecord, record);
-    const out = Buffer.allocUnsafe(RECORD_NONCE + plain.length + RECORD_TAG);
-    const nonce = pooledRandomBytes(RECORD_NONCE);
-    nonce.copy(out, 0);
-    const cipher = createCipheriv(RECORD_AEAD, this.recordKey, nonce);
-    cipher.setAAD(Buffer.from(key));
-    // GCM is a stream mode: update returns exactly as many bytes as it is given.
-    cipher.update(plain).copy(out, RECORD_NONCE);
-    cipher.final();
-    cipher.getAuthTag().copy(out, RECORD_NONCE + plain.length);
-    return out;
+    return this.aead.seal(Buffer.from(key), encodeMessage(SessionRecord, record));
   }
 
   /** A record that does not open (other key, other server key, tampering) reads as no session. */
   open(key: string, sealed: Buffer): SessionRecord | undefined {
-    if (sealed.length < RECORD_NONCE + RECORD_TAG) return undefined;
+    const plain = this.aead.open(Buffer.from(key), sealed);
+    if (plain === undefined) return undefined;
     try {
-      const decipher = createDecipheriv(RECORD_AEAD, this.recordKey, sealed.subarray(0, RECORD_NONCE));
-      decipher.setAAD(Buffer.from(key));
-      decipher.setAuthTag(sealed.subarray(sealed.length - RECORD_TAG));
-      const plain = decipher.update(sealed.subarray(RECORD_NONCE, sealed.length - RECORD_TAG));
-      decipher.final();
       return SessionRecord.decode(plain);
     } catch {
       return undefined;

@@ -24,7 +24,7 @@ const DEVICE_LABEL = Buffer.from("device");
 /**
  * For stores outside the process (Redis, a plugin's): keys are HMACs under the
  * index key, so a dump shows no session or device id, and values are whole
- * records sealed with AES-256-GCM under the record key (record-sealer.ts), as
+ * records sealed under keys derived from the record key (record-sealer.ts), as
  * base64 text, which every Keyv serializer keeps intact. Both keys derive from
  * the identity key, so every node sharing it reads every record.
  */
