@@ -39,6 +39,11 @@ export interface SessionStore {
    */
   allocate(createdAtMs: number): SessionAllocation | undefined;
   save(id: string, record: StoredSession): Promise<void>;
+  /**
+   * On a single Redis a node answers from the records it wrote itself
+   * (record-cache.ts), so a record deleted on another node may still read
+   * back here; `rotate` is what decides whether it still exists.
+   */
   get(id: string): Promise<StoredSession | undefined>;
   /**
    * True when this call removed the session. On stores that report it (the
