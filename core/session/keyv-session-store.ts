@@ -114,7 +114,7 @@ export class KeyvSessionStore implements SessionStore {
         to: toKey,
         device: this.layout.deviceKey(record.deviceId),
       };
-      // Whatever the outcome, the presented id is done here.
+      // The presented id leaves the cache whatever happens: rotated, refused, or (store down) read anew by a retry.
       this.cache?.delete(from);
       const outcome = await this.bounded("rotate session", () =>
         redis.rotate(keys, record.chainId, nonceTtlMs, value, ttl),

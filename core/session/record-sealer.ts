@@ -7,8 +7,8 @@ const NONE = Buffer.alloc(0);
 /**
  * A SessionRecord sealed under keys derived from the record key, with the
  * store key as associated data (ctr-hmac-aead.ts), so a record moved under
- * another key does not open. AES-256-GCM did the same at about twice the
- * CPU per resume on Redis: it builds a cipher object for every record.
+ * another key does not open. AES-256-GCM did the same, but built an OpenSSL
+ * cipher object per record: about 15 µs more of a resume's CPU on Redis.
  */
 export class RecordSealer {
   private readonly aead: CtrHmacAead;
