@@ -174,6 +174,17 @@ test("ranges: port above 65535, a fractional number, a negative grace", (t) => {
   );
 });
 
+test("the record cache size: from the environment, 0 turns it off, a negative size is refused", (t) => {
+  t.is(loadConfig({ env: {} }).session.cacheRecords, 100_000);
+  t.is(loadConfig({ env: { MPUSH_SESSION_CACHE_RECORDS: "5000" } }).session.cacheRecords, 5000);
+  t.is(loadConfig({ env: { MPUSH_SESSION_CACHE_RECORDS: "0" } }).session.cacheRecords, 0);
+  const problems = problemsOf(() => loadConfig({ env: {}, overrides: { session: { cacheRecords: -1 } } }));
+  t.deepEqual(
+    problems.map((p) => p.split(":")[0]),
+    ["session.cacheRecords"],
+  );
+});
+
 test("session ttl above the max lifetime is refused", (t) => {
   const problems = problemsOf(() =>
     loadConfig({ env: {}, overrides: { session: { ttlMs: 10_000, maxLifetimeMs: 5_000 } } }),

@@ -119,6 +119,22 @@ test("on Redis a node resumes the sessions it wrote without reading them, and th
   );
 });
 
+test("on Redis with session.cacheRecords = 0 a node reads every record, even one it wrote", async (t) => {
+  const redis = await RedisServer.start();
+  const keyv = createKeyv({ ...config.session, store: redis.url });
+  t.teardown(async () => {
+    await keyv.disconnect();
+    await redis.stop();
+  });
+  const uncached = { ...config, session: { ...config.session, cacheRecords: 0 } };
+  const store = new KeyvSessionStore(keyv, identity, uncached, systemClock);
+  const record = sessionRecord(Date.now(), {}, 60_000);
+  await store.save("s", record);
+  await redis.cli("config", "resetstat");
+  t.deepEqual(await store.get("s"), record);
+  t.is(await gets(redis), 1);
+});
+
 test("on Redis the script checks the device's chain: a superseded chain is refused, its own passes", async (t) => {
   const { redis, store } = await redisStore(t);
   const now = Date.now();
