@@ -1,16 +1,21 @@
+import { randomFillSync } from "node:crypto";
+import { NonceTable, word } from "./nonce-table.js";
+
 /**
  * Claimed FAST_CONNECT nonces for the in-process store, in two generations.
  * A claim looks in both and adds to the newer; once the newer is as old as the
  * longest TTL asked for, the older is dropped whole and a fresh one starts.
  * So a nonce is remembered for at least its TTL and at most twice that.
  *
- * Against one Keyv entry per nonce: no envelope object and no expiry per entry
- * (about a third of the memory, as 32-character one-byte strings), and
- * forgetting costs one dropped Set instead of a sweep over every entry.
+ * Each generation is a hash set in typed arrays (NonceTable), not a Set of
+ * strings: at 10 000 resumes/s the ledger holds millions of nonces, and as
+ * objects every one of them would be copied, promoted and then marked by
+ * every full GC (2 million strings made a full GC take 74 ms instead of 3).
  */
 export class NonceLedger {
-  private newer = new Set<string>();
-  private older = new Set<string>();
+  private readonly seed = randomFillSync(new Uint32Array(4));
+  private newer = new NonceTable(this.seed);
+  private older = new NonceTable(this.seed);
   private newerSince: number;
   private span = 0;
 
@@ -24,14 +29,17 @@ export class NonceLedger {
     const age = now - this.newerSince;
     if (age >= this.span) {
       // Everything in `newer` arrived within one span of newerSince; past two spans, all of it has lived out its TTL.
-      this.older = age >= 2 * this.span ? new Set() : this.newer;
-      this.newer = new Set();
+      this.older = age >= 2 * this.span ? new NonceTable(this.seed) : this.newer;
+      // Sized for what the last generation held, so a burst's table is not kept after the burst.
+      this.newer = new NonceTable(this.seed, this.older.size);
       this.newerSince = now;
     }
-    const key = Buffer.from(nonce.buffer, nonce.byteOffset, nonce.byteLength).toString("latin1");
-    if (this.newer.has(key) || this.older.has(key)) return false;
-    this.newer.add(key);
-    return true;
+    const w0 = word(nonce, 0);
+    const w1 = word(nonce, 4);
+    const w2 = word(nonce, 8);
+    const w3 = word(nonce, 12);
+    if (this.older.has(w0, w1, w2, w3)) return false;
+    return this.newer.add(w0, w1, w2, w3);
   }
 
   get size(): number {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import test from "ava";
+import fc from "fast-check";
 import { NonceLedger } from "../../../core/session/nonce-ledger.js";
 
 const TTL = 1000;
@@ -53,4 +54,41 @@ test("the longest TTL asked for sets the generation span", (t) => {
   ledger.claim(randomBytes(32), TTL, TTL);
   ledger.claim(randomBytes(32), TTL, 5 * TTL);
   t.false(ledger.claim(nonce, TTL, 9 * TTL), "short TTLs later do not shorten the first one");
+});
+
+test("through many growths of its table every nonce stays found, and answers agree with a plain Set", (t) => {
+  const ledger = new NonceLedger(0);
+  const nonces = Array.from({ length: 50_000 }, () => randomBytes(32));
+  for (const nonce of nonces) if (!ledger.claim(nonce, TTL, 1)) t.fail("a fresh nonce was refused");
+  t.is(ledger.size, 50_000);
+  t.true(
+    nonces.every((nonce) => !ledger.claim(nonce, TTL, 2)),
+    "every repeat refused",
+  );
+  // Draws from a small pool, so repeats are common, checked against a Set of the hex strings.
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 2000 }), (picks) => {
+      const fresh = new NonceLedger(0);
+      const pool = Array.from({ length: 301 }, () => randomBytes(32));
+      const seen = new Set<string>();
+      return picks.every((pick) => {
+        const nonce = pool[pick] as Buffer;
+        const expected = !seen.has(nonce.toString("hex"));
+        seen.add(nonce.toString("hex"));
+        return fresh.claim(nonce, TTL, 1) === expected;
+      });
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("nonces are told apart by their first 128 bits", (t) => {
+  const ledger = new NonceLedger(0);
+  const nonce = randomBytes(32);
+  t.true(ledger.claim(nonce, TTL, 0));
+  const sameStart = Buffer.concat([nonce.subarray(0, 16), randomBytes(16)]);
+  t.false(ledger.claim(sameStart, TTL, 1), "a replay is the same bytes; random nonces differ early");
+  const otherStart = Buffer.from(nonce);
+  otherStart[15] = (otherStart[15] as number) ^ 1;
+  t.true(ledger.claim(otherStart, TTL, 2));
 });
