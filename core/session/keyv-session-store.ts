@@ -80,7 +80,7 @@ export class KeyvSessionStore implements SessionStore {
     const key = this.layout.sessionKey(id);
     const stored = this.layout.toStored(key, record);
     await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
-    this.cache?.set(id, record);
+    this.cache?.set(id, record, { session: key, device: this.layout.deviceKey(record.deviceId) });
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
@@ -108,18 +108,20 @@ export class KeyvSessionStore implements SessionStore {
         value: this.layout.toStored(toKey, record),
         expires: Date.now() + ttl,
       });
+      // A record this node wrote comes with its keys; the device stays the same across a rotation.
+      const known = this.cache?.keys(from);
       const keys = {
         nonce: nonceKey(nonce),
-        from: this.layout.sessionKey(from),
+        from: known?.session ?? this.layout.sessionKey(from),
         to: toKey,
-        device: this.layout.deviceKey(record.deviceId),
+        device: known?.device ?? this.layout.deviceKey(record.deviceId),
       };
       // The presented id leaves the cache whatever happens: rotated, refused, or (store down) read anew by a retry.
       this.cache?.delete(from);
       const outcome = await this.bounded("rotate session", () =>
         redis.rotate(keys, record.chainId, nonceTtlMs, value, ttl),
       );
-      if (outcome === "rotated") this.cache?.set(to, record);
+      if (outcome === "rotated") this.cache?.set(to, record, { session: toKey, device: keys.device });
       return outcome;
     }
     // The chain read rides along with the claim: no round trip of its own.

@@ -14,8 +14,20 @@ import type { StoredSession } from "./session-store.js";
  * when read. Secrets are wrapped under a key of this cache alone, as in the
  * in-process store.
  */
+/** The store keys a record was written under: HMACs outside the process, kept so a resume need not compute them again. */
+export interface StoreKeys {
+  readonly session: string;
+  readonly device: string;
+}
+
+interface Entry {
+  /** Its secret wrapped. */
+  readonly record: StoredSession;
+  readonly keys: StoreKeys;
+}
+
 export class RecordCache {
-  private readonly entries = new Map<string, StoredSession>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly capacity: number,
@@ -29,20 +41,26 @@ export class RecordCache {
   get(id: string, nowMs: number): StoredSession | undefined {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
-    if (entry.expiresAtMs <= nowMs) {
+    const { record } = entry;
+    if (record.expiresAtMs <= nowMs) {
       this.entries.delete(id);
       return undefined;
     }
-    return { ...entry, sessionSecret: this.wrap.unwrap(entry.sessionSecret) };
+    return { ...record, sessionSecret: this.wrap.unwrap(record.sessionSecret) };
   }
 
-  set(id: string, record: StoredSession): void {
+  /** The keys `id` was written under, if this node wrote it and still holds it. */
+  keys(id: string): StoreKeys | undefined {
+    return this.entries.get(id)?.keys;
+  }
+
+  set(id: string, record: StoredSession, keys: StoreKeys): void {
     if (this.capacity <= 0) return;
     if (this.entries.size >= this.capacity && !this.entries.has(id)) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(id, { ...record, sessionSecret: this.wrap.wrap(record.sessionSecret) });
+    this.entries.set(id, { record: { ...record, sessionSecret: this.wrap.wrap(record.sessionSecret) }, keys });
   }
 
   delete(id: string): void {

@@ -105,8 +105,11 @@ export class RedisCommands {
     return outcome;
   }
 
-  private async client(): Promise<ScriptClient> {
-    return (await this.store.getClient()) as unknown as ScriptClient;
+  /** The open client as it is, without getClient's promise on every command; getClient only to (re)open it. */
+  private client(): ScriptClient | Promise<ScriptClient> {
+    const client = this.store.client;
+    if (client.isOpen) return client as unknown as ScriptClient;
+    return this.store.getClient() as Promise<unknown> as Promise<ScriptClient>;
   }
 
   /** The key as @keyv/redis writes it, so Keyv reads what the script wrote. */
