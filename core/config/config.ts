@@ -41,6 +41,18 @@ export interface ServerConfig {
   readonly compressThresholdBytes: number;
   /** What an unknown command gets: an ERROR reply ("reply"), or the reply and a close ("close", MPush's behaviour). */
   readonly unknownCommand: "reply" | "close";
+  /**
+   * Connections held at once; past it a newcomer is closed as soon as it is
+   * accepted, before any byte. 0: what fits under the process's open-files
+   * limit (open-files-limit.ts), or no limit where that cannot be read.
+   */
+  readonly maxConnections: number;
+  /**
+   * Full HANDSHAKEs accepted per second, with a second's worth as the burst;
+   * past it HANDSHAKE is answered OVERLOADED. FAST_CONNECT is not limited.
+   * 0: no limit.
+   */
+  readonly handshakesPerSecond: number;
   /** A connection without a session after this long is closed, ms. */
   readonly establishTimeoutMs: number;
   /** Granularity of the idle sweep, ms. */
@@ -73,6 +85,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxBodyBytes: 64 * 1024,
   compressThresholdBytes: 10 * 1024,
   unknownCommand: "reply",
+  maxConnections: 0,
+  handshakesPerSecond: 0,
   establishTimeoutMs: 30_000,
   sweepIntervalMs: 1000,
   maxQueuedFrames: 32,

@@ -19,6 +19,8 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_MAX_BODY_BYTES", "maxBodyBytes", int],
   ["MPUSH_COMPRESS_THRESHOLD_BYTES", "compressThresholdBytes", int],
   ["MPUSH_UNKNOWN_COMMAND", "unknownCommand", text],
+  ["MPUSH_MAX_CONNECTIONS", "maxConnections", int],
+  ["MPUSH_HANDSHAKES_PER_SECOND", "handshakesPerSecond", int],
   ["MPUSH_ESTABLISH_TIMEOUT_MS", "establishTimeoutMs", int],
   ["MPUSH_KEY_FILE", "keyFile", text],
   ["MPUSH_HEARTBEAT_MIN_MS", "heartbeat.minMs", int],
@@ -151,6 +153,8 @@ function validate(c: ServerConfig): string[] {
   if (c.unknownCommand !== "reply" && c.unknownCommand !== "close") {
     problems.push(`unknownCommand: expected "reply" or "close", got ${JSON.stringify(c.unknownCommand)}`);
   }
+  integer("maxConnections", c.maxConnections, 0);
+  integer("handshakesPerSecond", c.handshakesPerSecond, 0);
   integer("establishTimeoutMs", c.establishTimeoutMs, 1);
   integer("sweepIntervalMs", c.sweepIntervalMs, 1, 60_000);
   integer("maxQueuedFrames", c.maxQueuedFrames, 1);

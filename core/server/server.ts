@@ -16,6 +16,7 @@ import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
 import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
+import { defaultMaxConnections } from "../runtime/open-files-limit.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
 import { createKeyv, KEYV, sweepExpired } from "../session/keyv-factory.js";
 import { KeyvSessionStore } from "../session/keyv-session-store.js";
@@ -23,6 +24,8 @@ import type { SessionContext } from "../session/session-context.js";
 import { SESSION_STORE } from "../session/session-store.js";
 
 const STORE_WARNING_INTERVAL_MS = 5000;
+/** Refusals and accept failures come in storms (a node's restart, a flood): one warning per interval. */
+const ADMISSION_WARNING_INTERVAL_MS = 5000;
 /** Expired entries of the in-process store are dropped this often. */
 const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
@@ -105,6 +108,11 @@ export class MPushServer implements ConnectionLifecycle {
     if (this.listening) return this.listening;
     const net = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.net = net;
+    // Node closes a connection past the limit as it accepts it, before a Socket is built for it.
+    const maxConnections = this.config.maxConnections || defaultMaxConnections();
+    if (maxConnections !== undefined) net.maxConnections = maxConnections;
+    const refused = throttledWarn(this.log, ADMISSION_WARNING_INTERVAL_MS);
+    net.on("drop", () => refused({ maxConnections }, "connection refused: server at maxConnections"));
     await new Promise<void>((resolve, reject) => {
       net.once("error", reject);
       net.listen(this.config.port, this.config.host, () => {
@@ -112,14 +120,16 @@ export class MPushServer implements ConnectionLifecycle {
         resolve();
       });
     });
-    net.on("error", (error) => this.log.error({ err: error }, "listener error"));
+    // EMFILE and the like fail one accept each; the listener itself goes on.
+    const failed = throttledWarn(this.log, ADMISSION_WARNING_INTERVAL_MS);
+    net.on("error", (error) => failed({ err: error }, "accept failed"));
     const bound = net.address();
     if (bound === null || typeof bound === "string") throw new Error("listener has no TCP address");
     this.listening = { host: this.config.host, port: bound.port };
     this.wheel.start();
     for (const hook of this.hooks.get("onListen")) await hook(this.listening);
     this.log.info(
-      { host: this.listening.host, port: this.listening.port },
+      { host: this.listening.host, port: this.listening.port, maxConnections: maxConnections ?? "unlimited" },
       `listening on tcp://${this.listening.host}:${this.listening.port}`,
     );
     return this.listening;

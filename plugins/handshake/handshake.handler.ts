@@ -4,6 +4,7 @@ import { generateEphemeral, X25519_KEY_LENGTH, x25519 } from "../../core/crypto/
 import {
   CLOCK,
   type Clock,
+  CONFIG,
   Command,
   type CommandHandler,
   ErrorCode,
@@ -20,11 +21,13 @@ import {
   type Reply,
   reply,
   SESSION_STORE,
+  type ServerConfig,
   type SessionStore,
   StoreUnavailableError,
 } from "../../core/index.js";
 import { throttledWarn } from "../../core/log/throttled-log.js";
 import { HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";
+import { TokenBucket } from "../../core/runtime/token-bucket.js";
 import {
   CLIENT_TEXT_MAX_BYTES,
   DEVICE_ID_MAX_BYTES,
@@ -45,6 +48,9 @@ import { handshakeReplyParts, signedHandshakeOk } from "./handshake-reply.js";
  *
  * If the store is down the handshake still succeeds, with an empty session
  * id: the client is served, it just cannot resume this session.
+ *
+ * Past handshakesPerSecond (when set) it answers OVERLOADED having done
+ * nothing, and the client backs off; resumes are not limited.
  */
 const CHAIN_ID_BYTES = 16;
 
@@ -55,13 +61,20 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     @inject(SESSION_STORE) private readonly sessions: SessionStore,
     @inject(HEARTBEAT_POLICY) private readonly heartbeat: HeartbeatPolicy,
     @inject(CLOCK) private readonly clock: Clock,
+    @inject(CONFIG) config: ServerConfig,
     @inject(LOGGER) log: Logger,
   ) {
     // Once per request during an outage, and an outage brings a reconnect storm: one line per 5 s.
     this.storeDown = throttledWarn(log, 5000);
+    this.overloaded = throttledWarn(log, 5000);
+    const rate = config.handshakesPerSecond;
+    this.admission = rate > 0 ? new TokenBucket(rate, rate, clock.now()) : undefined;
   }
 
   private readonly storeDown: ReturnType<typeof throttledWarn>;
+  private readonly overloaded: ReturnType<typeof throttledWarn>;
+  /** Bounds the costly path (X25519, Ed25519, a store write), so a storm of them cannot starve resumes. */
+  private readonly admission: TokenBucket | undefined;
 
   async handle(request: HandshakeRequest, context: HandlerContext): Promise<Reply> {
     if (context.connection.session) {
@@ -74,6 +87,11 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     requireBytes("client_nonce", request.clientNonce, NONCE_LENGTH);
     requireBytes("client_share", request.clientShare, X25519_KEY_LENGTH);
     const heartbeatMs = this.heartbeat.negotiate({ minMs: request.minHeartbeatMs, maxMs: request.maxHeartbeatMs });
+    // After the cheap checks, so malformed requests spend none of the rate.
+    if (this.admission !== undefined && !this.admission.take(this.clock.now())) {
+      this.overloaded({ connection: context.connection.id }, "handshake refused: over handshakesPerSecond");
+      throw new ProtocolError(ErrorCode.OVERLOADED, "over the server's handshake rate; retry after a backoff");
+    }
 
     const ephemeral = generateEphemeral();
     let shared: Buffer;

@@ -101,3 +101,35 @@ test("close() while start() is still connecting leaves no connection behind", as
   t.is(events.established.length, 0);
   t.is(server.server.connections.size, 0);
 });
+
+test("a client refused with OVERLOADED backs off and gets in once the handshake rate allows", async (t) => {
+  const server = await startServer({ handshakesPerSecond: 1 }, withEcho);
+  t.teardown(server.close);
+  const clients = ["device-a", "device-b"].map(
+    (deviceId) =>
+      new MPushClient({
+        host: "127.0.0.1",
+        port: server.port,
+        serverKey: pinnedKey(server.keyFile),
+        device: { ...DEVICE, deviceId },
+        storage: new MemorySessionStorage(),
+        backoff: FAST,
+      }),
+  );
+  const errors: string[] = [];
+  const events = clients.map((client) => {
+    t.teardown(() => client.close());
+    const collected = collect(client);
+    client.on("error", (error: Error) => errors.push(error.message));
+    return collected;
+  });
+  const started = Date.now();
+  for (const client of clients) client.start();
+  await eventually(() => (events.every((e) => e.established.length === 1) ? true : undefined), 5000);
+  t.true(
+    errors.some((m) => m.includes("OVERLOADED")),
+    "one of the two was refused: a burst of one",
+  );
+  t.true(Date.now() - started >= 900, "the second got in only once the bucket refilled");
+  t.true(clients.every((c) => c.isConnected));
+});

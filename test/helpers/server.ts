@@ -6,6 +6,7 @@ import { pino } from "pino";
 import {
   type Clock,
   type ConfigInput,
+  type Logger,
   loadConfig,
   MPushServer,
   type Plugin,
@@ -33,12 +34,12 @@ export function tempKeyFile(): string {
 export async function startServer(
   overrides: ConfigInput = {},
   plugins: readonly { plugin: Plugin; options?: unknown }[] = [],
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; logger?: Logger } = {},
 ): Promise<TestServer> {
   const ownKey = overrides.keyFile === undefined;
   const keyFile = overrides.keyFile ?? tempKeyFile();
   const config = loadConfig({ env: {}, overrides: { host: "127.0.0.1", port: 0, keyFile, ...overrides } });
-  const logger = pino({ level: process.env.MPUSH_TEST_LOG ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.MPUSH_TEST_LOG ?? "silent" });
   const server = await MPushServer.create({ config, logger, plugins, clock: options.clock });
   const { port } = await server.listen();
   const close = async () => {

@@ -73,6 +73,12 @@ export enum ErrorCode {
    * retries later with backoff, or does a full HANDSHAKE meanwhile.
    */
   STORE_UNAVAILABLE = 110,
+  /**
+   * OVERLOADED - HANDSHAKE: the server is over its handshake rate (handshakesPerSecond)
+   * and did nothing. The client retries after its backoff. FAST_CONNECT is
+   * never refused with it.
+   */
+  OVERLOADED = 111,
   UNRECOGNIZED = -1,
 }
 

@@ -185,6 +185,16 @@ test("the record cache size: from the environment, 0 turns it off, a negative si
   );
 });
 
+test("maxConnections: 0 (from the open-files limit) by default, set from the environment, a negative one refused", (t) => {
+  t.is(loadConfig({ env: {} }).maxConnections, 0);
+  t.is(loadConfig({ env: { MPUSH_MAX_CONNECTIONS: "50000" } }).maxConnections, 50_000);
+  const problems = problemsOf(() => loadConfig({ env: { MPUSH_MAX_CONNECTIONS: "-5" } }));
+  t.deepEqual(
+    problems.map((p) => p.split(":")[0]),
+    ["maxConnections"],
+  );
+});
+
 test("session ttl above the max lifetime is refused", (t) => {
   const problems = problemsOf(() =>
     loadConfig({ env: {}, overrides: { session: { ttlMs: 10_000, maxLifetimeMs: 5_000 } } }),

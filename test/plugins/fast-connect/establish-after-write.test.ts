@@ -61,7 +61,7 @@ function rig() {
   const log = pino({ level: "silent" });
   const registry = new HandlerRegistry();
   registry.add(new FastConnectHandler(store, negotiator, config, systemClock));
-  registry.add(new HandshakeHandler(identity, store, negotiator, systemClock, log));
+  registry.add(new HandshakeHandler(identity, store, negotiator, systemClock, config, log));
   registry.add(new EchoHandler());
   const established: SessionContext[] = [];
   const pipe = new HeldPipe();
