@@ -40,6 +40,7 @@ export { definePlugin, type Plugin, type PluginContext } from "./plugin/plugin.j
 export { Command, ErrorCode, FrameFlag, type MessageCodec, type Packet } from "./protocol/index.js";
 export { CLOCK, type Clock, systemClock } from "./runtime/clock.js";
 export { TimerWheel, WheelTimer } from "./runtime/timer-wheel.js";
+export { TokenBucket } from "./runtime/token-bucket.js";
 export { type ListenAddress, MPushServer, type ServerOptions } from "./server/server.js";
 export { HEARTBEAT_POLICY, type HeartbeatBounds, type HeartbeatPolicy } from "./session/heartbeat-policy.js";
 export { KEYV } from "./session/keyv-factory.js";

@@ -24,10 +24,10 @@ import {
   type ServerConfig,
   type SessionStore,
   StoreUnavailableError,
+  TokenBucket,
 } from "../../core/index.js";
 import { throttledWarn } from "../../core/log/throttled-log.js";
 import { HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";
-import { TokenBucket } from "../../core/runtime/token-bucket.js";
 import {
   CLIENT_TEXT_MAX_BYTES,
   DEVICE_ID_MAX_BYTES,
