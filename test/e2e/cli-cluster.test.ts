@@ -172,6 +172,31 @@ test.serial("an unreachable port exits non-zero and says so", async (t) => {
   t.regex(run.stderr, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}`));
 });
 
+test.serial(
+  "a HANDSHAKE the server refuses (OVERLOADED) exits 1 with the server's reason and no stack trace",
+  async (t) => {
+    const limited = await ChildServer.start({
+      MPUSH_PORT: String(await freePort()),
+      MPUSH_KEY_FILE: t.context.keyFile,
+      MPUSH_HANDSHAKES_PER_SECOND: "1",
+    });
+    t.teardown(() => limited.stop());
+    // Started together, so the one token of the burst cannot refill between them.
+    const runs = await Promise.all(
+      ["limited-1.json", "limited-2.json"].map((file) => client(t.context, limited.port, join(t.context.dir, file))),
+    );
+    const refused = runs.filter((run) => run.code !== 0);
+    t.is(refused.length, 1, JSON.stringify(runs));
+    t.is(connected(t, runs.find((run) => run.code === 0) as Finished).outcome, "handshake");
+    t.is(refused[0]?.code, 1);
+    t.is(refused[0]?.stdout, "");
+    t.is(
+      refused[0]?.stderr,
+      "mpush: server refused command 2: OVERLOADED (over the server's handshake rate; retry after a backoff)\n",
+    );
+  },
+);
+
 test.serial("both nodes booted with the one shared key file and logged the same fingerprint", (t) => {
   const fingerprints = [t.context.a, t.context.b].map((node) => /"fingerprint":"([^"]+)"/.exec(node.log)?.[1]);
   t.truthy(fingerprints[0]);
