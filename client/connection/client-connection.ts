@@ -39,6 +39,8 @@ export class ClientConnection extends EventEmitter {
   private inbound: RecordCipher | undefined;
   private seq = 0;
   private closed = false;
+  /** Why the connection closed, for the errors of requests made after it. */
+  private closeReason = "";
 
   private constructor(
     private readonly socket: Socket,
@@ -49,7 +51,8 @@ export class ClientConnection extends EventEmitter {
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("error", (error) => this.shutdown(`socket error: ${error.message}`));
-    socket.on("close", () => this.shutdown("connection closed"));
+    // A close of our own has already shut down with its reason; any other close came from the peer or the network.
+    socket.on("close", () => this.shutdown("the server closed the connection"));
   }
 
   static open(host: string, port: number, options: { timeoutMs?: number; maxBodyBytes?: number } = {}) {
@@ -82,6 +85,7 @@ export class ClientConnection extends EventEmitter {
 
   /** Sends a request and resolves with the reply carrying its seq; an ERROR reply rejects with ServerError. */
   request(cmd: number, body: Uint8Array, options: RequestOptions = {}): Promise<Packet> {
+    if (this.closed) return Promise.reject(this.closedError());
     const seq = this.nextSeq();
     const timeoutMs = options.timeoutMs ?? 5000;
     return new Promise<Packet>((resolve, reject) => {
@@ -127,7 +131,7 @@ export class ClientConnection extends EventEmitter {
   }
 
   private write(cmd: number, flags: number, seq: number, body: Uint8Array): void {
-    if (this.closed) throw new Error("connection is closed");
+    if (this.closed) throw this.closedError();
     this.lastWriteAt = Date.now();
     this.socket.write(this.outbound ? this.outbound.seal(cmd, flags, seq, body) : encodeFrame(cmd, flags, seq, body));
   }
@@ -183,9 +187,14 @@ export class ClientConnection extends EventEmitter {
     }
   }
 
+  private closedError(): Error {
+    return new Error(`connection is closed: ${this.closeReason}`);
+  }
+
   private shutdown(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeReason = reason;
     for (const [, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       waiting.reject(new Error(`connection lost before the reply: ${reason}`));
