@@ -29,13 +29,15 @@ export interface InspectOptions {
 /**
  * Decodes frames from raw bytes with protobufjs reflection over the .proto
  * files themselves: an implementation independent of the generated code, for
- * client authors checking their bytes. Sealed bodies are reported, not opened.
+ * client authors checking their bytes. Sealed bodies are reported, not opened;
+ * trailing bytes that make no whole frame are reported as incomplete.
  */
 export async function inspectFrames(bytes: Buffer, options: InspectOptions): Promise<object[]> {
   const root = await loadRoot(options.protoRoots);
   const out: object[] = [];
   const packets: Packet[] = [];
-  new FrameDecoder(0xdeffffff).push(bytes, (p) => packets.push(p));
+  const decoder = new FrameDecoder(0xdeffffff);
+  decoder.push(bytes, (p) => packets.push(p));
   for (const packet of packets) {
     if (packet === HEARTBEAT_PACKET) {
       out.push({ heartbeat: true });
@@ -53,6 +55,8 @@ export async function inspectFrames(bytes: Buffer, options: InspectOptions): Pro
     else frame.bodyHex = packet.body.toString("hex");
     out.push(frame);
   }
+  // Said, not dropped: a client author pasting a cut capture must not read it as complete.
+  if (decoder.buffered > 0) out.push({ incomplete: true, bytes: decoder.buffered });
   return out;
 }
 

@@ -71,3 +71,16 @@ test("decode refuses input that is not hex, with usage and exit code 2", async (
   t.is((error as { code?: number }).code, 2);
   t.regex((error as { stderr?: string }).stderr ?? "", /even number of hex digits/);
 });
+
+test("decode reports trailing bytes that make no whole frame instead of dropping them", async (t) => {
+  const frame = encodeFrame(Command.OK, 0, 3, Buffer.alloc(0)).toString("hex");
+  const { stdout } = await cli("decode", "--direction", "down", `df${frame}000000`);
+  const lines = stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  t.deepEqual(lines[0], { heartbeat: true });
+  t.is(lines[1].cmd, Command.OK);
+  t.deepEqual(lines[2], { incomplete: true, bytes: 3 });
+  t.is(lines.length, 3);
+});
