@@ -30,6 +30,7 @@ export {
   BootError,
   ConfigError,
   HandlerRegistrationError,
+  KeyFileError,
   PluginDependencyError,
   PluginLoadError,
 } from "./errors/boot-errors.js";

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
-import { chmod, mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { KeyFileError } from "../errors/boot-errors.js";
 import { hkdfExpandLabel, hkdfExtract } from "./hkdf.js";
 import { sha256 } from "./sha256.js";
 
@@ -48,23 +49,33 @@ export class IdentityKey {
     return new IdentityKey(key);
   }
 
-  /** Loads the key file, or creates it (mode 0600) with `<file>.pub` beside it. */
-  static async loadOrCreate(file: string): Promise<{ key: IdentityKey; created: boolean }> {
+  /**
+   * Loads the key file, or creates it (mode 0600) with `<file>.pub` beside it.
+   * `exposed`: the file is readable or writable by group or others, which the
+   * server warns about (on Windows modes say nothing, so never).
+   */
+  static async loadOrCreate(file: string): Promise<{ key: IdentityKey; created: boolean; exposed: boolean }> {
     let pem: string;
     try {
       pem = await readFile(file, "utf8");
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== "ENOENT")
-        throw new Error(`cannot read key file ${file}`, { cause });
+      if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw new KeyFileError(file, "cannot be read", cause);
       const key = IdentityKey.generate();
-      await key.writeTo(file);
-      return { key, created: true };
+      try {
+        await key.writeTo(file);
+      } catch (failure) {
+        throw new KeyFileError(file, "is missing and cannot be created", failure);
+      }
+      return { key, created: true, exposed: false };
     }
+    let key: IdentityKey;
     try {
-      return { key: IdentityKey.fromPem(pem), created: false };
+      key = IdentityKey.fromPem(pem);
     } catch (cause) {
-      throw new Error(`key file ${file} does not hold a PEM Ed25519 private key`, { cause });
+      throw new KeyFileError(file, "does not hold a PEM Ed25519 private key", cause);
     }
+    const exposed = process.platform !== "win32" && ((await stat(file)).mode & 0o077) !== 0;
+    return { key, created: false, exposed };
   }
 
   sign(data: Uint8Array): Buffer {

@@ -35,6 +35,14 @@ export class PluginDependencyError extends BootError {
   }
 }
 
+/** The identity key file cannot be read, created, or parsed as an Ed25519 private key. */
+export class KeyFileError extends BootError {
+  override readonly name = "KeyFileError";
+  constructor(file: string, reason: string, cause?: unknown) {
+    super("MPUSH_ERR_KEY_FILE", `key file ${file} ${reason}`, { cause });
+  }
+}
+
 export class HandlerRegistrationError extends BootError {
   override readonly name = "HandlerRegistrationError";
 }

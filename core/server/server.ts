@@ -211,8 +211,14 @@ export class MPushServer implements ConnectionLifecycle {
   private async registerDefaults(): Promise<void> {
     const { container, config, log } = this;
     if (!container.isRegistered(IDENTITY_KEY, true)) {
-      const { key, created } = await IdentityKey.loadOrCreate(config.keyFile);
+      const { key, created, exposed } = await IdentityKey.loadOrCreate(config.keyFile);
       container.registerInstance(IDENTITY_KEY, key);
+      if (exposed) {
+        log.warn(
+          { keyFile: config.keyFile },
+          "identity key file is readable or writable by group or others; chmod 600 it (it keys every session record)",
+        );
+      }
       log.info(
         { keyFile: config.keyFile, fingerprint: key.fingerprint, created },
         created ? "created server identity key" : "loaded server identity key",

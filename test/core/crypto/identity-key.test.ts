@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { IdentityKey, PinnedServerKey } from "../../../core/crypto/identity-key.js";
+import { KeyFileError } from "../../../core/errors/boot-errors.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mpush-key-"));
 
@@ -11,10 +12,12 @@ test("loadOrCreate creates a 0600 key with its .pub beside it, then loads the sa
   const file = join(tempDir(), "nested", "server.key");
   const first = await IdentityKey.loadOrCreate(file);
   t.true(first.created);
+  t.false(first.exposed);
   t.is(statSync(file).mode & 0o777, 0o600);
   t.is(readFileSync(`${file}.pub`, "utf8"), first.key.publicKeyPem());
   const second = await IdentityKey.loadOrCreate(file);
   t.false(second.created);
+  t.false(second.exposed);
   t.is(second.key.fingerprint, first.key.fingerprint);
   t.true(second.key.recordKey.equals(first.key.recordKey));
   t.true(second.key.indexKey.equals(first.key.indexKey));
@@ -24,12 +27,53 @@ test("a key file that is not an Ed25519 PEM is refused with a cause", async (t) 
   const dir = tempDir();
   const garbage = join(dir, "garbage.key");
   writeFileSync(garbage, "not a key");
-  const error = await t.throwsAsync(IdentityKey.loadOrCreate(garbage), { message: /does not hold a PEM Ed25519/ });
+  const error = await t.throwsAsync(IdentityKey.loadOrCreate(garbage), {
+    instanceOf: KeyFileError,
+    message: `MPUSH_ERR_KEY_FILE: key file ${garbage} does not hold a PEM Ed25519 private key`,
+  });
+  t.is((error as KeyFileError).code, "MPUSH_ERR_KEY_FILE");
   t.truthy(error?.cause);
   const rsa = join(dir, "rsa.key");
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
   writeFileSync(rsa, privateKey.export({ format: "pem", type: "pkcs8" }));
   await t.throwsAsync(IdentityKey.loadOrCreate(rsa), { message: /does not hold a PEM Ed25519/ });
+});
+
+test("a key file that group or others may read or write is loaded but flagged as exposed", async (t) => {
+  const file = join(tempDir(), "server.key");
+  await IdentityKey.loadOrCreate(file);
+  for (const mode of [0o640, 0o604, 0o620]) {
+    chmodSync(file, mode);
+    t.true((await IdentityKey.loadOrCreate(file)).exposed, mode.toString(8));
+  }
+  chmodSync(file, 0o400);
+  t.false((await IdentityKey.loadOrCreate(file)).exposed);
+});
+
+test("a key file that cannot be read or created is a KeyFileError naming it, with the cause", async (t) => {
+  const dir = tempDir();
+  const blocker = join(dir, "not-a-dir");
+  writeFileSync(blocker, "");
+  const under = join(blocker, "server.key");
+  const unreadable = await t.throwsAsync(IdentityKey.loadOrCreate(under), {
+    instanceOf: KeyFileError,
+    message: `MPUSH_ERR_KEY_FILE: key file ${under} cannot be read`,
+  });
+  t.is((unreadable?.cause as NodeJS.ErrnoException | undefined)?.code, "ENOTDIR");
+  const directory = join(dir, "a-directory.key");
+  mkdirSync(directory);
+  await t.throwsAsync(IdentityKey.loadOrCreate(directory), {
+    instanceOf: KeyFileError,
+    message: `MPUSH_ERR_KEY_FILE: key file ${directory} cannot be read`,
+  });
+  // A dangling link reads as missing, and "wx" (O_EXCL) refuses to create through it, even as root.
+  const uncreatable = join(dir, "dangling.key");
+  symlinkSync(join(dir, "nowhere", "server.key"), uncreatable);
+  const error = await t.throwsAsync(IdentityKey.loadOrCreate(uncreatable), {
+    instanceOf: KeyFileError,
+    message: `MPUSH_ERR_KEY_FILE: key file ${uncreatable} is missing and cannot be created`,
+  });
+  t.truthy(error?.cause);
 });
 
 test("signatures verify against the pinned public key, PEM or raw, and nothing else", (t) => {
