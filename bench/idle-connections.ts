@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../scripts/free-port.js";
-import { startService } from "./processes.js";
+import { type Service, startRedis, startService } from "./processes.js";
 
 /**
  * `npm run bench:idle`: what an established, idle connection costs the
@@ -13,9 +13,11 @@ import { startService } from "./processes.js";
  * then stay silent; the bench reads the server's RSS before and after, and its
  * CPU while everyone idles (the sweep is the only work left). One JSON line.
  * Env: MPUSH_BENCH_IDLE_CONNECTIONS (default 16000; the server must stay
- * under this machine's 20 000 descriptors per process).
+ * under this machine's 20 000 descriptors per process); MPUSH_BENCH_IDLE_STORE
+ * "memory" (default) or "redis", which starts a redis-server of its own.
  */
 const CONNECTIONS = Number(process.env.MPUSH_BENCH_IDLE_CONNECTIONS ?? 16_000);
+const STORE = process.env.MPUSH_BENCH_IDLE_STORE ?? "memory";
 const PER_WORKER = 8000;
 const IDLE_SAMPLE_MS = 5000;
 
@@ -26,14 +28,27 @@ async function main(): Promise<void> {
   const keyFile = join(dir, "server.key");
   const port = await freePort();
   const main = fileURLToPath(new URL("../core/main.js", import.meta.url));
+  if (STORE !== "memory" && STORE !== "redis")
+    throw new Error(`MPUSH_BENCH_IDLE_STORE must be memory or redis, not ${STORE}`);
+  let redis: Service | undefined;
+  let store = "memory";
+  if (STORE === "redis") {
+    const redisPort = await freePort();
+    redis = await startRedis(redisPort, dir);
+    store = `redis://127.0.0.1:${redisPort}`;
+  }
   const env = {
     ...process.env,
     MPUSH_HOST: "127.0.0.1",
     MPUSH_PORT: String(port),
     MPUSH_KEY_FILE: keyFile,
     MPUSH_LOG_LEVEL: "warn",
+    MPUSH_SESSION_STORE: store,
   };
-  const server = await startService("mpush", process.execPath, [main], env, port);
+  const server = await startService("mpush", process.execPath, [main], env, port).catch(async (error: unknown) => {
+    await redis?.stop();
+    throw error;
+  });
   const workers: ChildProcess[] = [];
   try {
     await sleep(1000);
@@ -63,6 +78,7 @@ async function main(): Promise<void> {
     const idleCpuMs = server.cpuMs() - cpuBefore;
     const line = {
       bench: "idle-connections",
+      store: STORE,
       connections: established,
       establish_s: Math.round(establishSeconds * 10) / 10,
       rss_before_mb: Math.round(rssBefore / 2 ** 20),
@@ -75,6 +91,7 @@ async function main(): Promise<void> {
     for (const worker of workers) worker.send("stop");
     await Promise.all(workers.map((w) => new Promise((resolve) => w.once("exit", resolve))));
     await server.stop();
+    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
 
 /**
  * The bench's child processes: servers and redis-server, each on a free
@@ -126,4 +127,11 @@ function killQuietly(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
+}
+
+/** A redis-server on a loopback `port` that keeps nothing on disk and logs into `dir`. */
+export function startRedis(port: number, dir: string): Promise<Service> {
+  const persistence = ["--save", "", "--appendonly", "no", "--dir", dir];
+  const args = ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--logfile", join(dir, "redis.log")];
+  return startService("redis", "redis-server", args, process.env, port);
 }

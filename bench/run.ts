@@ -6,7 +6,7 @@ import { PinnedServerKey } from "../client/index.js";
 import { IdentityKey } from "../core/crypto/identity-key.js";
 import { freePort } from "../scripts/free-port.js";
 import { type LoopResult, runLoop, type Target, type Workload } from "./client-loop.js";
-import { type Service, startService } from "./processes.js";
+import { type Service, startRedis, startService } from "./processes.js";
 import { ratio, roundMs, roundRate } from "./stats.js";
 import { fastConnect, fullHandshake, noOpExchange, rawExchange } from "./workloads.js";
 
@@ -119,7 +119,7 @@ function rows(dir: string, keyFile: string, serverKey: PinnedServerKey): Row[] {
       bench: "fast-connect-redis",
       async start() {
         const port = await freePort();
-        const redis = await startService("redis", "redis-server", redisArgs(port, dir), process.env, port);
+        const redis = await startRedis(port, dir);
         try {
           return [redis, await mpush("mpush-redis", `redis://127.0.0.1:${port}`)];
         } catch (error) {
@@ -227,11 +227,6 @@ function serverEnv(port: number, extra: Record<string, string> = {}): NodeJS.Pro
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("MPUSH_")) env[name] = value;
   return { ...env, MPUSH_HOST: "127.0.0.1", MPUSH_PORT: String(port), ...extra };
-}
-
-function redisArgs(port: number, dir: string): string[] {
-  const persistence = ["--save", "", "--appendonly", "no", "--dir", dir];
-  return ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--logfile", join(dir, "redis.log")];
 }
 
 main().then(
