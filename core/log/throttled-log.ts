@@ -1,20 +1,46 @@
 import type { Logger } from "./logger.js";
 
+/** Runs `flush` after `ms`; the default timer does not keep the process alive. */
+export type Schedule = (flush: () => void, ms: number) => void;
+
+const unrefTimer: Schedule = (flush, ms) => {
+  setTimeout(flush, ms).unref();
+};
+
 /**
- * A warning that may fire once per request during an outage: logged at most
- * once per `intervalMs`, with the number of occurrences folded into it.
+ * A warning that may fire once per request during an outage or a storm:
+ * logged at most once per `intervalMs`, with the number of occurrences folded
+ * into the next line. When the storm ends inside an interval, one line at the
+ * interval's end still reports what was suppressed (with the latest fields),
+ * so a count is never lost: one timer per throttled warning, armed only while
+ * something is held back.
  */
-export function throttledWarn(log: Logger, intervalMs: number, now: () => number = Date.now) {
+export function throttledWarn(
+  log: Logger,
+  intervalMs: number,
+  now: () => number = Date.now,
+  schedule: Schedule = unrefTimer,
+) {
   let last = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
-  return (fields: object, message: string): void => {
-    const at = now();
-    if (at - last < intervalMs) {
-      suppressed++;
-      return;
-    }
+  let held: { fields: object; message: string } | undefined;
+  const emit = (fields: object, message: string, at: number) => {
     last = at;
     log.warn({ ...fields, suppressed }, message);
     suppressed = 0;
+    held = undefined;
+  };
+  const flush = () => {
+    if (held !== undefined && suppressed > 0) emit(held.fields, held.message, now());
+  };
+  return (fields: object, message: string): void => {
+    const at = now();
+    if (at - last >= intervalMs) {
+      emit(fields, message, at);
+      return;
+    }
+    suppressed++;
+    if (held === undefined) schedule(flush, last + intervalMs - at);
+    held = { fields, message };
   };
 }
