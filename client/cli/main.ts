@@ -69,7 +69,13 @@ async function runClient(argv: string[]): Promise<void> {
   const required = ["port", "device-id", "session-file", "server-key"] as const;
   const missing = required.filter((name) => !values[name]);
   if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
-  const port = integer("port", values.port as string);
+  // Every argument is checked before anything is read or sent.
+  const port = integer("port", values.port as string, 65535);
+  const heartbeat = {
+    minMs: integer("heartbeat-min-ms", values["heartbeat-min-ms"] as string),
+    maxMs: integer("heartbeat-max-ms", values["heartbeat-max-ms"] as string),
+  };
+  const timeoutMs = integer("timeout-ms", values["timeout-ms"] as string, TIMER_MAX_MS);
   const serverKeyFile = values["server-key"] as string;
   let serverKey: string;
   try {
@@ -87,13 +93,10 @@ async function runClient(argv: string[]): Promise<void> {
       osVersion: values["os-version"] as string,
       clientVersion: values["client-version"] as string,
     },
-    heartbeat: {
-      minMs: integer("heartbeat-min-ms", values["heartbeat-min-ms"] as string),
-      maxMs: integer("heartbeat-max-ms", values["heartbeat-max-ms"] as string),
-    },
+    heartbeat,
     storage: new FileSessionStorage(values["session-file"] as string),
-    connectTimeoutMs: integer("timeout-ms", values["timeout-ms"] as string),
-    requestTimeoutMs: integer("timeout-ms", values["timeout-ms"] as string),
+    connectTimeoutMs: timeoutMs,
+    requestTimeoutMs: timeoutMs,
   });
   const outcome = await client.connect();
   process.stdout.write(
@@ -109,9 +112,16 @@ async function runClient(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
-function integer(name: string, raw: string): number {
+/** The heartbeat bounds travel as uint32. */
+const UINT32_MAX = 0xffff_ffff;
+/** setTimeout fires after 1 ms for anything longer, with only a warning. */
+const TIMER_MAX_MS = 0x7fff_ffff;
+
+function integer(name: string, raw: string, max = UINT32_MAX): number {
   if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
-  return Number(raw);
+  const value = Number(raw);
+  if (value > max) throw new UsageError(`--${name} must be at most ${max}, got ${raw}`);
+  return value;
 }
 
 async function main(argv: string[]): Promise<void> {
