@@ -78,9 +78,19 @@ export class MPushClient extends EventEmitter {
     return this.connection?.isOpen === true && this.connection.encrypted;
   }
 
-  /** One attempt: open, then resume or handshake. Rejects when no session could be established. */
+  /**
+   * One attempt: open, then resume or handshake. Rejects when no session could
+   * be established, or when close() came while it was in flight. A connection
+   * this client already held is closed in favour of the new one.
+   */
   async connect(): Promise<ConnectOutcome> {
+    const generation = this.generation;
     const { connection, outcome } = await this.openSession();
+    if (generation !== this.generation) {
+      // close() (or start()) came meanwhile: its session stays stored, the connection goes.
+      connection.close();
+      throw new Error("client closed or restarted while connecting");
+    }
     this.adopt(connection, outcome.heartbeatMs);
     return outcome;
   }
@@ -202,7 +212,10 @@ export class MPushClient extends EventEmitter {
 
   /** Heartbeats when nothing was written for about an interval; drops a connection silent for two. */
   private adopt(connection: ClientConnection, heartbeatMs: number): void {
+    const previous = this.connection;
     this.connection = connection;
+    // Its close is no loss to report: lost() ignores a connection that is no longer the current one.
+    if (previous !== undefined && previous !== connection) previous.close();
     connection.on("packet", (packet: Packet) => this.emit("packet", packet));
     connection.on("close", (reason: string) => this.lost(connection, reason));
     const margin = Math.min(1000, heartbeatMs / 10);

@@ -102,6 +102,44 @@ test("close() while start() is still connecting leaves no connection behind", as
   t.is(server.server.connections.size, 0);
 });
 
+test("close() while connect() is in flight rejects it and leaves no connection behind", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+  });
+  const attempt = client.connect();
+  await client.close();
+  await t.throwsAsync(attempt, { message: "client closed or restarted while connecting" });
+  await eventually(() => (server.server.connections.size === 0 ? true : undefined));
+  t.false(client.isConnected);
+});
+
+test("a second connect() replaces the connection: the first one is closed, not left open", async (t) => {
+  const server = await startServer({}, withEcho);
+  t.teardown(server.close);
+  const storage = new MemorySessionStorage();
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    storage,
+  });
+  t.teardown(() => client.close());
+  const events = collect(client);
+  await client.connect();
+  const second = await client.connect();
+  t.is(second.outcome, "fast_connect");
+  await eventually(() => (server.server.connections.size === 1 ? true : undefined));
+  t.deepEqual(events.disconnected, [], "the replaced connection is not reported as lost");
+  const reply = await client.request(ECHO, Buffer.from("still"));
+  t.is(OkReply.decode(reply.body).data, `${second.sessionId}|true|still`);
+});
+
 test("a client refused with OVERLOADED backs off and gets in once the handshake rate allows", async (t) => {
   const server = await startServer({ handshakesPerSecond: 1 }, withEcho);
   t.teardown(server.close);
