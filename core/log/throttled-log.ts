@@ -21,12 +21,23 @@ export function throttledWarn(
   now: () => number = Date.now,
   schedule: Schedule = unrefTimer,
 ) {
+  return throttledLog(log, "warn", intervalMs, now, schedule);
+}
+
+/** throttledWarn at another level. */
+export function throttledLog(
+  log: Logger,
+  level: "warn" | "error",
+  intervalMs: number,
+  now: () => number = Date.now,
+  schedule: Schedule = unrefTimer,
+) {
   let last = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   let held: { fields: object; message: string } | undefined;
   const emit = (fields: object, message: string, at: number) => {
     last = at;
-    log.warn({ ...fields, suppressed }, message);
+    log[level]({ ...fields, suppressed }, message);
     suppressed = 0;
     held = undefined;
   };

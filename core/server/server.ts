@@ -11,7 +11,7 @@ import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
-import { throttledWarn } from "../log/throttled-log.js";
+import { throttledLog, throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
 import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
@@ -26,6 +26,8 @@ import { SESSION_STORE } from "../session/session-store.js";
 const STORE_WARNING_INTERVAL_MS = 5000;
 /** Refusals and accept failures come in storms (a node's restart, a flood): one warning per interval. */
 const ADMISSION_WARNING_INTERVAL_MS = 5000;
+/** A hook that throws on every connection would otherwise log once per connection. */
+const HOOK_FAILURE_LOG_INTERVAL_MS = 5000;
 /** Expired entries of the in-process store are dropped this often. */
 const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
@@ -76,7 +78,10 @@ export class MPushServer implements ConnectionLifecycle {
     const log = options.logger ?? createLogger(config.logLevel);
     const clock = options.clock ?? systemClock;
     const container = (options.parent ?? rootContainer).createChildContainer();
-    const server = new MPushServer(config, container, log, new Hooks(), clock);
+    // A plugin's bug in a hook is reported and contained, never the end of the process.
+    const hookFailed = throttledLog(log, "error", HOOK_FAILURE_LOG_INTERVAL_MS);
+    const hooks = new Hooks((hook, error) => hookFailed({ hook, err: error }, "plugin hook threw; the server goes on"));
+    const server = new MPushServer(config, container, log, hooks, clock);
     container.registerInstance(CONFIG, config);
     container.registerInstance(LOGGER, log);
     container.registerInstance(CLOCK, clock);
@@ -143,7 +148,7 @@ export class MPushServer implements ConnectionLifecycle {
 
   established(connection: ServerConnection, session: SessionContext): void {
     this.cancelDeadline(connection);
-    for (const hook of this.hooks.get("onSessionEstablished")) hook(connection, session);
+    this.hooks.fire("onSessionEstablished", connection, session);
   }
 
   closing(connection: ServerConnection): void {
@@ -160,7 +165,7 @@ export class MPushServer implements ConnectionLifecycle {
   closed(connection: ServerConnection, reason: string): void {
     this.cancelDeadline(connection);
     this.connections.remove(connection);
-    for (const hook of this.hooks.get("onConnectionClose")) hook(connection, reason);
+    this.hooks.fire("onConnectionClose", connection, reason);
     this.log.debug({ connection: connection.id, reason }, "connection closed");
   }
 
@@ -197,7 +202,7 @@ export class MPushServer implements ConnectionLifecycle {
     });
     this.deadlines.set(connection, deadline);
     this.wheel.schedule(deadline, connection.openedAt + this.config.establishTimeoutMs);
-    for (const hook of this.hooks.get("onConnection")) hook(connection);
+    this.hooks.fire("onConnection", connection);
   }
 
   private cancelDeadline(connection: ServerConnection): void {
@@ -256,7 +261,7 @@ export class MPushServer implements ConnectionLifecycle {
     while (this.connections.size > 0) await new Promise((r) => setTimeout(r, 10));
     await stopped;
     this.wheel.stop();
-    for (const hook of [...this.hooks.get("onClose")].reverse()) await hook();
+    await this.hooks.close();
     for (const release of this.releases.reverse()) await release();
     await this.container.dispose();
     this.log.info("server closed");
