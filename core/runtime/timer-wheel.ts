@@ -22,6 +22,10 @@ export class TimerWheel {
     private readonly tickMs: number,
     private readonly now: () => number,
     slots = 1024,
+    /** Told when a timer's fire throws; that timer is dropped and the tick goes on. The default rethrows. */
+    private readonly failed: (error: unknown) => void = (error) => {
+      throw error;
+    },
   ) {
     this.buckets = Array.from({ length: slots }, () => new Set<WheelTimer>());
     this.currentTick = Math.floor(now() / tickMs);
@@ -68,7 +72,14 @@ export class TimerWheel {
       for (const timer of bucket) {
         if (timer.dueTick > tick) continue;
         this.cancel(timer);
-        const next = timer.fire(now);
+        let next: number | undefined;
+        try {
+          next = timer.fire(now);
+        } catch (error) {
+          // Runs in the wheel's interval: unreported, one plugin timer would end the process.
+          this.failed(error);
+          continue;
+        }
         if (next !== undefined) this.schedule(timer, next);
       }
     }

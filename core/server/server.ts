@@ -26,8 +26,8 @@ import { SESSION_STORE } from "../session/session-store.js";
 const STORE_WARNING_INTERVAL_MS = 5000;
 /** Refusals and accept failures come in storms (a node's restart, a flood): one warning per interval. */
 const ADMISSION_WARNING_INTERVAL_MS = 5000;
-/** A hook that throws on every connection would otherwise log once per connection. */
-const HOOK_FAILURE_LOG_INTERVAL_MS = 5000;
+/** A hook or timer that throws on every connection would otherwise log once per connection. */
+const PLUGIN_FAILURE_LOG_INTERVAL_MS = 5000;
 /** Expired entries of the in-process store are dropped this often. */
 const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
@@ -70,7 +70,13 @@ export class MPushServer implements ConnectionLifecycle {
     readonly hooks: Hooks,
     private readonly clock: Clock,
   ) {
-    this.wheel = new TimerWheel(config.sweepIntervalMs, () => clock.now());
+    const timerFailed = throttledLog(log, "error", PLUGIN_FAILURE_LOG_INTERVAL_MS);
+    this.wheel = new TimerWheel(
+      config.sweepIntervalMs,
+      () => clock.now(),
+      undefined,
+      (error) => timerFailed({ err: error }, "a wheel timer threw; it is dropped and the others go on"),
+    );
   }
 
   static async create(options: ServerOptions): Promise<MPushServer> {
@@ -79,7 +85,7 @@ export class MPushServer implements ConnectionLifecycle {
     const clock = options.clock ?? systemClock;
     const container = (options.parent ?? rootContainer).createChildContainer();
     // A plugin's bug in a hook is reported and contained, never the end of the process.
-    const hookFailed = throttledLog(log, "error", HOOK_FAILURE_LOG_INTERVAL_MS);
+    const hookFailed = throttledLog(log, "error", PLUGIN_FAILURE_LOG_INTERVAL_MS);
     const hooks = new Hooks((hook, error) => hookFailed({ hook, err: error }, "plugin hook threw; the server goes on"));
     const server = new MPushServer(config, container, log, hooks, clock);
     container.registerInstance(CONFIG, config);

@@ -2,9 +2,10 @@ import "reflect-metadata";
 import test from "ava";
 import { pino } from "pino";
 import { MemorySessionStorage, MPushClient } from "../../client/index.js";
-import { definePlugin, Hooks } from "../../core/index.js";
+import { definePlugin, Hooks, TimerWheel, WheelTimer } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
+import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
 import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
 import { eventually } from "../helpers/wait.js";
@@ -53,4 +54,29 @@ test("a plugin whose hooks throw is reported; the server goes on serving, and sh
   await server.close();
   closed = true;
   t.true(released, "an onClose that failed did not stop the others");
+});
+
+test("a plugin's wheel timer that throws is reported and dropped; the server's own timers go on", async (t) => {
+  const logs: { level: number; msg: string; err?: { message: string } }[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const buggy = definePlugin({
+    name: "buggy-timer",
+    register(container) {
+      const wheel = container.resolve(TimerWheel);
+      wheel.schedule(
+        new WheelTimer(() => {
+          throw new Error("bug in a plugin timer");
+        }),
+        Date.now(),
+      );
+    },
+  });
+  const server = await startServer({ sweepIntervalMs: 20, establishTimeoutMs: 100 }, [{ plugin: buggy }], { logger });
+  t.teardown(server.close);
+  await eventually(() => logs.find((l) => l.msg === "a wheel timer threw; it is dropped and the others go on"));
+  t.is(logs.find((l) => l.err)?.err?.message, "bug in a plugin timer");
+  const client = await RawClient.open(server.port);
+  t.teardown(() => client.close());
+  await client.waitClosed(2000);
+  t.true(client.closed, "the establish deadline, a wheel timer of the server's own, still closes a connection");
 });

@@ -177,3 +177,45 @@ test("timers scheduled before start() fire on time, not a revolution late", (t) 
   wheel.stop();
   t.deepEqual(fired, [now]);
 });
+
+test("a timer that throws is reported and dropped; the others due in the same tick still fire", (t) => {
+  const start = 1_000_000;
+  const now = start;
+  const failures: string[] = [];
+  const wheel = new TimerWheel(
+    TICK,
+    () => now,
+    8,
+    (error) => failures.push((error as Error).message),
+  );
+  const fired: string[] = [];
+  wheel.schedule(
+    new WheelTimer(() => {
+      throw new Error("plugin timer bug");
+    }),
+    start + 10,
+  );
+  wheel.schedule(
+    new WheelTimer(() => {
+      fired.push("after");
+      return undefined;
+    }),
+    start + 10,
+  );
+  wheel.advance(start + 10);
+  t.deepEqual(failures, ["plugin timer bug"]);
+  t.deepEqual(fired, ["after"]);
+  t.is(wheel.scheduled, 0, "the failed timer is not rescheduled");
+});
+
+test("without a failure handler, a timer's error reaches the caller of advance", (t) => {
+  const start = 1_000_000;
+  const wheel = new TimerWheel(TICK, () => start, 8);
+  wheel.schedule(
+    new WheelTimer(() => {
+      throw new Error("plugin timer bug");
+    }),
+    start + 10,
+  );
+  t.throws(() => wheel.advance(start + 10), { message: "plugin timer bug" });
+});
