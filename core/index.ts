@@ -31,6 +31,7 @@ export {
   ConfigError,
   HandlerRegistrationError,
   KeyFileError,
+  ListenError,
   PluginDependencyError,
   PluginLoadError,
 } from "./errors/boot-errors.js";

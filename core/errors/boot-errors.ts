@@ -43,6 +43,14 @@ export class KeyFileError extends BootError {
   }
 }
 
+/** The listener cannot bind: the port is taken, the address is not this host's, or the name does not resolve. */
+export class ListenError extends BootError {
+  override readonly name = "ListenError";
+  constructor(host: string, port: number, cause: unknown) {
+    super("MPUSH_ERR_LISTEN", `cannot listen on ${host}:${port}`, { cause });
+  }
+}
+
 export class HandlerRegistrationError extends BootError {
   override readonly name = "HandlerRegistrationError";
 }

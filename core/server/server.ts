@@ -10,6 +10,7 @@ import { TcpTransport } from "../connection/tcp-transport.js";
 import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
+import { ListenError } from "../errors/boot-errors.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
 import { throttledLog, throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
@@ -125,9 +126,10 @@ export class MPushServer implements ConnectionLifecycle {
     const refused = throttledWarn(this.log, ADMISSION_WARNING_INTERVAL_MS);
     net.on("drop", () => refused({ maxConnections }, "connection refused: server at maxConnections"));
     await new Promise<void>((resolve, reject) => {
-      net.once("error", reject);
+      const failed = (cause: Error) => reject(new ListenError(this.config.host, this.config.port, cause));
+      net.once("error", failed);
       net.listen(this.config.port, this.config.host, () => {
-        net.off("error", reject);
+        net.off("error", failed);
         resolve();
       });
     });
