@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import test from "ava";
-import { type ConnectOutcome, MemorySessionStorage, MPushClient } from "../../client/index.js";
+import { type ConnectOutcome, MemorySessionStorage, MPushClient, type MPushClientOptions } from "../../client/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RedisServer } from "../helpers/redis.js";
@@ -9,6 +9,17 @@ import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
 const FAST = { baseMs: 50, factor: 1.5, maxMs: 300, jitter: 0.2 };
+
+/** A client of `server` (its port and pinned key) as DEVICE, with `options` on top. */
+function clientOf(server: { port: number; keyFile: string }, options: Partial<MPushClientOptions> = {}): MPushClient {
+  return new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    ...options,
+  });
+}
 
 function collect(client: MPushClient) {
   const established: ConnectOutcome[] = [];
@@ -27,14 +38,7 @@ test("start() reconnects after the server restarts and resumes with FAST_CONNECT
   const first = await startServer({ keyFile, session: { store: redis.url } }, withEcho);
   const port = first.port;
   const storage = new MemorySessionStorage();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port,
-    serverKey: pinnedKey(keyFile),
-    device: DEVICE,
-    storage,
-    backoff: FAST,
-  });
+  const client = clientOf({ port, keyFile }, { storage, backoff: FAST });
   t.teardown(() => client.close());
   const events = collect(client);
   client.start();
@@ -64,13 +68,7 @@ test("when the store did not survive the restart, the client is told SESSION_EXP
   const keyFile = tempKeyFile();
   const first = await startServer({ keyFile }, withEcho);
   const { port } = first;
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port,
-    serverKey: pinnedKey(keyFile),
-    device: DEVICE,
-    backoff: FAST,
-  });
+  const client = clientOf({ port, keyFile }, { backoff: FAST });
   t.teardown(() => client.close());
   const events = collect(client);
   client.start();
@@ -86,13 +84,7 @@ test("when the store did not survive the restart, the client is told SESSION_EXP
 test("close() while start() is still connecting leaves no connection behind", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    backoff: FAST,
-  });
+  const client = clientOf(server, { backoff: FAST });
   const events = collect(client);
   client.start();
   await client.close();
@@ -105,12 +97,7 @@ test("close() while start() is still connecting leaves no connection behind", as
 test("close() while connect() is in flight rejects it and leaves no connection behind", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-  });
+  const client = clientOf(server);
   const attempt = client.connect();
   await client.close();
   await t.throwsAsync(attempt, { message: "client closed or restarted while connecting" });
@@ -122,13 +109,7 @@ test("a second connect() replaces the connection: the first one is closed, not l
   const server = await startServer({}, withEcho);
   t.teardown(server.close);
   const storage = new MemorySessionStorage();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage,
-  });
+  const client = clientOf(server, { storage });
   t.teardown(() => client.close());
   const events = collect(client);
   await client.connect();
@@ -143,16 +124,8 @@ test("a second connect() replaces the connection: the first one is closed, not l
 test("a client refused with OVERLOADED backs off and gets in once the handshake rate allows", async (t) => {
   const server = await startServer({ handshakesPerSecond: 1 }, withEcho);
   t.teardown(server.close);
-  const clients = ["device-a", "device-b"].map(
-    (deviceId) =>
-      new MPushClient({
-        host: "127.0.0.1",
-        port: server.port,
-        serverKey: pinnedKey(server.keyFile),
-        device: { ...DEVICE, deviceId },
-        storage: new MemorySessionStorage(),
-        backoff: FAST,
-      }),
+  const clients = ["device-a", "device-b"].map((deviceId) =>
+    clientOf(server, { device: { ...DEVICE, deviceId }, storage: new MemorySessionStorage(), backoff: FAST }),
   );
   const errors: string[] = [];
   const events = clients.map((client) => {
