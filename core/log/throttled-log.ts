@@ -27,7 +27,7 @@ export function throttledWarn(
 /** throttledWarn at another level. */
 export function throttledLog(
   log: Logger,
-  level: "warn" | "error",
+  level: "info" | "warn" | "error",
   intervalMs: number,
   now: () => number = Date.now,
   schedule: Schedule = unrefTimer,

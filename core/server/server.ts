@@ -29,6 +29,8 @@ const STORE_WARNING_INTERVAL_MS = 5000;
 const ADMISSION_WARNING_INTERVAL_MS = 5000;
 /** A hook or timer that throws on every connection would otherwise log once per connection. */
 const PLUGIN_FAILURE_LOG_INTERVAL_MS = 5000;
+/** Protocol violations, one line per interval with the rest counted. */
+const VIOLATION_LOG_INTERVAL_MS = 1000;
 /** Expired entries of the in-process store are dropped this often. */
 const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
@@ -63,6 +65,8 @@ export class MPushServer implements ConnectionLifecycle {
   private stopping: Promise<void> | undefined;
   private nextId = 0;
   private readonly releases: (() => Promise<void> | void)[] = [];
+  /** Anyone can send garbage on as many connections as they like: the log line must not scale with it. */
+  private readonly violation: ReturnType<typeof throttledLog>;
 
   private constructor(
     readonly config: ServerConfig,
@@ -71,6 +75,7 @@ export class MPushServer implements ConnectionLifecycle {
     readonly hooks: Hooks,
     private readonly clock: Clock,
   ) {
+    this.violation = throttledLog(log, "info", VIOLATION_LOG_INTERVAL_MS);
     const timerFailed = throttledLog(log, "error", PLUGIN_FAILURE_LOG_INTERVAL_MS);
     this.wheel = new TimerWheel(
       config.sweepIntervalMs,
@@ -178,7 +183,7 @@ export class MPushServer implements ConnectionLifecycle {
   }
 
   violated(connection: ServerConnection, error: Error): void {
-    this.log.info(
+    this.violation(
       { connection: connection.id, remote: connection.remoteAddress, reason: error.message },
       "protocol violation; closing",
     );

@@ -1,10 +1,12 @@
 import "reflect-metadata";
 import test from "ava";
+import { pino } from "pino";
 import { Command, ErrorCode } from "../../core/index.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
 import { ErrorReply } from "../../core/protocol/index.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
+import { eventually } from "../helpers/wait.js";
 
 test("0xDF is echoed; an unknown command gets ERROR(UNSUPPORTED_CMD) with its seq and the connection stays open", async (t) => {
   const { port, close } = await startServer();
@@ -70,4 +72,19 @@ test('with unknownCommand "close", cmd 99 gets its ERROR and then the connection
   t.is(error.seq, 4);
   t.is(ErrorReply.decode(error.body).code, ErrorCode.UNSUPPORTED_CMD);
   await client.waitClosed();
+});
+
+test("protocol violations close each connection, and are logged once per second with the rest counted", async (t) => {
+  const logs: { msg: string; suppressed?: number; reason?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const { port, close } = await startServer({}, [], { logger });
+  t.teardown(close);
+  const violators = await Promise.all(Array.from({ length: 5 }, () => RawClient.open(port)));
+  for (const client of violators) client.write(encodeFrame(Command.HEARTBEAT, 0x40, 1, Buffer.alloc(0)));
+  await Promise.all(violators.map((client) => client.waitClosed()));
+  const lines = () => logs.filter((l) => l.msg === "protocol violation; closing");
+  t.is(lines().length, 1);
+  t.is(lines()[0]?.reason, "frame sets reserved flag bits 0x40");
+  await eventually(() => (lines().length === 2 ? true : undefined), 3000);
+  t.is(lines()[1]?.suppressed, 4);
 });
