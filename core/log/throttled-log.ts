@@ -1,5 +1,12 @@
 import type { Logger } from "./logger.js";
 
+/**
+ * What may happen once per connection or request, and so comes in storms (a
+ * store outage, a restart's reconnects, a flood, a plugin's bug on every
+ * connection), is logged once per this interval with the rest counted.
+ */
+export const STORM_LOG_INTERVAL_MS = 5000;
+
 /** Runs `flush` after `ms`; the default timer does not keep the process alive. */
 export type Schedule = (flush: () => void, ms: number) => void;
 

@@ -12,7 +12,7 @@ import { Dispatcher } from "../dispatch/dispatcher.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
 import { ListenError } from "../errors/boot-errors.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
-import { throttledLog, throttledWarn } from "../log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, throttledLog, throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
 import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
@@ -24,12 +24,7 @@ import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
 import { SESSION_STORE } from "../session/session-store.js";
 
-const STORE_WARNING_INTERVAL_MS = 5000;
-/** Refusals and accept failures come in storms (a node's restart, a flood): one warning per interval. */
-const ADMISSION_WARNING_INTERVAL_MS = 5000;
-/** A hook or timer that throws on every connection would otherwise log once per connection. */
-const PLUGIN_FAILURE_LOG_INTERVAL_MS = 5000;
-/** Protocol violations, one line per interval with the rest counted. */
+/** Protocol violations, shorter: each names a remote worth seeing sooner. */
 const VIOLATION_LOG_INTERVAL_MS = 1000;
 /** Expired entries of the in-process store are dropped this often. */
 const MEMORY_SWEEP_INTERVAL_MS = 60_000;
@@ -76,7 +71,7 @@ export class MPushServer implements ConnectionLifecycle {
     private readonly clock: Clock,
   ) {
     this.violation = throttledLog(log, "info", VIOLATION_LOG_INTERVAL_MS);
-    const timerFailed = throttledLog(log, "error", PLUGIN_FAILURE_LOG_INTERVAL_MS);
+    const timerFailed = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
     this.wheel = new TimerWheel(
       config.sweepIntervalMs,
       () => clock.now(),
@@ -91,7 +86,7 @@ export class MPushServer implements ConnectionLifecycle {
     const clock = options.clock ?? systemClock;
     const container = (options.parent ?? rootContainer).createChildContainer();
     // A plugin's bug in a hook is reported and contained, never the end of the process.
-    const hookFailed = throttledLog(log, "error", PLUGIN_FAILURE_LOG_INTERVAL_MS);
+    const hookFailed = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
     const hooks = new Hooks((hook, error) => hookFailed({ hook, err: error }, "plugin hook threw; the server goes on"));
     const server = new MPushServer(config, container, log, hooks, clock);
     container.registerInstance(CONFIG, config);
@@ -128,7 +123,7 @@ export class MPushServer implements ConnectionLifecycle {
     // Node closes a connection past the limit as it accepts it, before a Socket is built for it.
     const maxConnections = this.config.maxConnections || defaultMaxConnections();
     if (maxConnections !== undefined) net.maxConnections = maxConnections;
-    const refused = throttledWarn(this.log, ADMISSION_WARNING_INTERVAL_MS);
+    const refused = throttledWarn(this.log, STORM_LOG_INTERVAL_MS);
     net.on("drop", () => refused({ maxConnections }, "connection refused: server at maxConnections"));
     await new Promise<void>((resolve, reject) => {
       const failed = (cause: Error) => reject(new ListenError(this.config.host, this.config.port, cause));
@@ -139,7 +134,7 @@ export class MPushServer implements ConnectionLifecycle {
       });
     });
     // EMFILE and the like fail one accept each; the listener itself goes on.
-    const failed = throttledWarn(this.log, ADMISSION_WARNING_INTERVAL_MS);
+    const failed = throttledWarn(this.log, STORM_LOG_INTERVAL_MS);
     net.on("error", (error) => failed({ err: error }, "accept failed"));
     const bound = net.address();
     if (bound === null || typeof bound === "string") throw new Error("listener has no TCP address");
@@ -244,7 +239,7 @@ export class MPushServer implements ConnectionLifecycle {
     }
     if (!container.isRegistered(KEYV, true)) {
       const keyv = createKeyv(config.session);
-      const warn = throttledWarn(log, STORE_WARNING_INTERVAL_MS);
+      const warn = throttledWarn(log, STORM_LOG_INTERVAL_MS);
       keyv.on("error", (error: unknown) =>
         warn({ err: error, store: redactUrl(config.session.store) }, "session store error"),
       );

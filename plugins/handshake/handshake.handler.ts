@@ -26,7 +26,7 @@ import {
   StoreUnavailableError,
   TokenBucket,
 } from "../../core/index.js";
-import { throttledWarn } from "../../core/log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, throttledWarn } from "../../core/log/throttled-log.js";
 import { HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";
 import {
   CLIENT_TEXT_MAX_BYTES,
@@ -64,9 +64,9 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     @inject(CONFIG) config: ServerConfig,
     @inject(LOGGER) log: Logger,
   ) {
-    // Once per request during an outage, and an outage brings a reconnect storm: one line per 5 s.
-    this.storeDown = throttledWarn(log, 5000);
-    this.overloaded = throttledWarn(log, 5000);
+    // Once per request during an outage, and an outage brings a reconnect storm.
+    this.storeDown = throttledWarn(log, STORM_LOG_INTERVAL_MS);
+    this.overloaded = throttledWarn(log, STORM_LOG_INTERVAL_MS);
     const rate = config.handshakesPerSecond;
     this.admission = rate > 0 ? new TokenBucket(rate, rate, clock.now()) : undefined;
   }
