@@ -7,10 +7,20 @@ import { sha256 } from "./sha256.js";
 
 export const IDENTITY_KEY: unique symbol = Symbol("mpush.IdentityKey");
 
+/** The key file's optional second PEM block: a storage secret handed on from a previous key. */
+const STORAGE_BLOCK = "MPUSH STORAGE SECRET";
+const STORAGE_SECRET_BYTES = 32;
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----\r?\n?/g;
+
 /**
  * The server's long-term Ed25519 key. It authenticates handshakes (clients pin
  * the public half) and, through HKDF, keys the sealing of session records, so
  * every node of a cluster needs this one file and nothing else secret.
+ *
+ * The storage keys come from a storage secret: HKDF-Extract of the private
+ * key, or, after a planned rotation, the previous key's storage secret carried
+ * in the file as a second PEM block, so that stored sessions survive the new
+ * signing key.
  */
 export class IdentityKey {
   readonly publicKeyRaw: Buffer;
@@ -21,18 +31,38 @@ export class IdentityKey {
   /** Keys the HMAC that turns session and device ids into store keys outside the process. */
   readonly indexKey: Buffer;
 
-  private constructor(private readonly privateKey: KeyObject) {
+  /** True when the storage secret was carried over from a previous key rather than derived from this one. */
+  readonly carriesStorage: boolean;
+  /**
+   * Names the storage secret without revealing it (a 72-bit HKDF label), so
+   * the logs show whether two nodes, or an old and a new key, open the same sessions.
+   */
+  readonly storageId: string;
+  private readonly storageSecret: Buffer;
+
+  private constructor(
+    private readonly privateKey: KeyObject,
+    carried?: Buffer,
+  ) {
     const jwk = privateKey.export({ format: "jwk" });
     this.publicKeyRaw = Buffer.from(jwk.x as string, "base64url");
     this.fingerprint = fingerprintOf(this.publicKeyRaw);
-    const storage = hkdfExtract(Buffer.from("mpush/v1 storage", "ascii"), Buffer.from(jwk.d as string, "base64url"));
+    this.carriesStorage = carried !== undefined;
+    this.storageSecret =
+      carried ?? hkdfExtract(Buffer.from("mpush/v1 storage", "ascii"), Buffer.from(jwk.d as string, "base64url"));
     const none = Buffer.alloc(0);
-    this.recordKey = hkdfExpandLabel(storage, "record key", none, 32);
-    this.indexKey = hkdfExpandLabel(storage, "index key", none, 32);
+    this.recordKey = hkdfExpandLabel(this.storageSecret, "record key", none, 32);
+    this.indexKey = hkdfExpandLabel(this.storageSecret, "index key", none, 32);
+    this.storageId = hkdfExpandLabel(this.storageSecret, "storage id", none, 9).toString("base64url");
   }
 
-  static generate(): IdentityKey {
-    return new IdentityKey(generateKeyPairSync("ed25519").privateKey);
+  /**
+   * A new key. `keepSessionsOf`: a planned rotation, the new key opens the
+   * sessions the previous one stored. Leave it out after a compromise: the old
+   * storage secret is then the attacker's too, and every session must end.
+   */
+  static generate(keepSessionsOf?: IdentityKey): IdentityKey {
+    return new IdentityKey(generateKeyPairSync("ed25519").privateKey, keepSessionsOf?.storageSecret);
   }
 
   /** From a fixed 32-byte Ed25519 seed: for test vectors and tests; real keys come from the key file. */
@@ -42,11 +72,26 @@ export class IdentityKey {
     return new IdentityKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" }));
   }
 
+  /** The key file's text: one private key block, and the carried storage secret's block when there is one. */
   static fromPem(pem: string): IdentityKey {
-    const key = createPrivateKey(pem);
+    let keyPem: string | undefined;
+    let carried: Buffer | undefined;
+    for (const [block, label, body] of pem.matchAll(PEM_BLOCK)) {
+      if (label !== STORAGE_BLOCK) {
+        if (keyPem !== undefined) throw new Error(`more than one key block (a second "${label}")`);
+        keyPem = block;
+      } else {
+        if (carried !== undefined) throw new Error(`more than one ${STORAGE_BLOCK} block`);
+        carried = Buffer.from(body as string, "base64");
+        if (carried.length !== STORAGE_SECRET_BYTES) {
+          throw new Error(`${STORAGE_BLOCK} must be ${STORAGE_SECRET_BYTES} bytes, not ${carried.length}`);
+        }
+      }
+    }
+    const key = createPrivateKey(keyPem ?? pem);
     if (key.asymmetricKeyType !== "ed25519")
       throw new Error(`identity key must be Ed25519, not ${key.asymmetricKeyType}`);
-    return new IdentityKey(key);
+    return new IdentityKey(key, carried);
   }
 
   /**
@@ -82,16 +127,24 @@ export class IdentityKey {
     return sign(null, data, this.privateKey);
   }
 
+  private privatePem(): string {
+    const pem = this.privateKey.export({ format: "pem", type: "pkcs8" }) as string;
+    if (!this.carriesStorage) return pem;
+    const body = this.storageSecret.toString("base64");
+    return `${pem}-----BEGIN ${STORAGE_BLOCK}-----\n${body}\n-----END ${STORAGE_BLOCK}-----\n`;
+  }
+
   publicKeyPem(): string {
     return createPublicKey(this.privateKey).export({ format: "pem", type: "spki" }) as string;
   }
 
-  private async writeTo(file: string): Promise<void> {
+  /** Writes the key file (mode 0600) and `<file>.pub`; refuses to replace an existing key file. */
+  async writeTo(file: string): Promise<void> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // "wx": never overwrite a key another process created meanwhile.
     const handle = await open(file, "wx", 0o600);
     try {
-      await handle.writeFile(this.privateKey.export({ format: "pem", type: "pkcs8" }) as string);
+      await handle.writeFile(this.privatePem());
     } finally {
       await handle.close();
     }
@@ -112,7 +165,18 @@ export class PinnedServerKey {
     this.fingerprint = fingerprintOf(Buffer.from(key.export({ format: "jwk" }).x as string, "base64url"));
   }
 
-  /** Accepts a PEM SPKI public key (the `.pub` file) or the raw 32 bytes. */
+  /**
+   * Every key in the input: a PEM text may hold several public keys (the old
+   * and the new `.pub` during a key rotation, concatenated).
+   */
+  static all(input: PinnedServerKey | string | Uint8Array): PinnedServerKey[] {
+    if (input instanceof PinnedServerKey) return [input];
+    if (typeof input !== "string") return [PinnedServerKey.from(input)];
+    const blocks = [...input.matchAll(PEM_BLOCK)].map(([block]) => block);
+    return blocks.length > 1 ? blocks.map((block) => PinnedServerKey.from(block)) : [PinnedServerKey.from(input)];
+  }
+
+  /** Accepts one PEM SPKI public key (the `.pub` file) or the raw 32 bytes. */
   static from(input: string | Uint8Array): PinnedServerKey {
     const key =
       typeof input === "string"

@@ -233,7 +233,13 @@ export class MPushServer implements ConnectionLifecycle {
         );
       }
       log.info(
-        { keyFile: config.keyFile, fingerprint: key.fingerprint, created },
+        {
+          keyFile: config.keyFile,
+          fingerprint: key.fingerprint,
+          created,
+          storageId: key.storageId,
+          storage: key.carriesStorage ? "carried from a previous key" : "derived from this key",
+        },
         created ? "created server identity key" : "loaded server identity key",
       );
     }

@@ -98,3 +98,66 @@ test("the storage keys are 32 bytes, distinct, and differ between identities", (
   t.false(a.recordKey.equals(b.recordKey));
   t.regex(a.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
 });
+
+test("a rotated key keeps the previous storage keys, through the file and through a chain of rotations", async (t) => {
+  const previous = IdentityKey.generate();
+  const rotated = IdentityKey.generate(previous);
+  t.not(rotated.fingerprint, previous.fingerprint);
+  t.true(rotated.carriesStorage);
+  t.false(previous.carriesStorage);
+  const file = join(tempDir(), "rotated.key");
+  await IdentityKey.generate(rotated).writeTo(file);
+  const { key } = await IdentityKey.loadOrCreate(file);
+  t.true(key.carriesStorage);
+  t.is(key.storageId, previous.storageId);
+  t.true(key.recordKey.equals(previous.recordKey));
+  t.true(key.indexKey.equals(previous.indexKey));
+  // The storage id names the secret; it is none of the keys derived from it.
+  t.false(key.recordKey.toString("base64url").includes(key.storageId));
+  t.false(readFileSync(file, "utf8").includes(previous.recordKey.toString("base64")));
+});
+
+test("a key generated without a previous one has storage keys of its own", (t) => {
+  const a = IdentityKey.generate();
+  const b = IdentityKey.generate();
+  t.not(a.storageId, b.storageId);
+  t.false(a.recordKey.equals(b.recordKey));
+});
+
+test("a key file with a malformed storage block or two key blocks is refused", async (t) => {
+  const dir = tempDir();
+  const source = join(dir, "source.key");
+  await IdentityKey.generate(IdentityKey.generate()).writeTo(source);
+  const pem = readFileSync(source, "utf8");
+  const cases: [string, string, RegExp][] = [
+    ["short.key", pem.replace(/(STORAGE SECRET-----\n)[^\n]+/, "$1AAAA"), /must be 32 bytes, not 3/],
+    ["twice.key", pem + pem.slice(pem.indexOf("-----BEGIN MPUSH")), /more than one MPUSH STORAGE SECRET block/],
+    ["two-keys.key", pem + pem.slice(0, pem.indexOf("-----BEGIN MPUSH")), /more than one key block/],
+  ];
+  for (const [name, text, cause] of cases) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const error = await t.throwsAsync(IdentityKey.loadOrCreate(file), {
+      instanceOf: KeyFileError,
+      message: `MPUSH_ERR_KEY_FILE: key file ${file} does not hold a PEM Ed25519 private key`,
+    });
+    t.regex((error?.cause as Error | undefined)?.message ?? "", cause, name);
+  }
+});
+
+test("PinnedServerKey.all reads every public key in concatenated .pub files", (t) => {
+  const a = IdentityKey.generate();
+  const b = IdentityKey.generate();
+  t.deepEqual(
+    PinnedServerKey.all(a.publicKeyPem() + b.publicKeyPem()).map((k) => k.fingerprint),
+    [a.fingerprint, b.fingerprint],
+  );
+  t.deepEqual(
+    PinnedServerKey.all(a.publicKeyPem()).map((k) => k.fingerprint),
+    [a.fingerprint],
+  );
+  t.deepEqual(
+    PinnedServerKey.all(b.publicKeyRaw).map((k) => k.fingerprint),
+    [b.fingerprint],
+  );
+});
