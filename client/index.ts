@@ -7,6 +7,7 @@ export { type ResumeTicket, startFastConnect } from "./flows/fast-connect-flow.j
 export {
   type DeviceInfo,
   type EstablishedSession,
+  type HandshakeSession,
   type HeartbeatWish,
   startHandshake,
 } from "./flows/handshake-flow.js";

@@ -8,6 +8,7 @@ import { startFastConnect } from "./flows/fast-connect-flow.js";
 import {
   type DeviceInfo,
   type EstablishedSession,
+  type HandshakeSession,
   type HeartbeatWish,
   startHandshake,
 } from "./flows/handshake-flow.js";
@@ -16,8 +17,12 @@ import { type ClientSession, MemorySessionStorage, type SessionStorage } from ".
 export interface MPushClientOptions {
   readonly host: string;
   readonly port: number;
-  /** The server's Ed25519 public key: PEM (the server's `<key file>.pub`) or raw 32 bytes. */
-  readonly serverKey: PinnedServerKey | string | Uint8Array;
+  /**
+   * The server's Ed25519 public key: PEM (the server's `<key file>.pub`) or raw
+   * 32 bytes. During a key rotation, pin the old and the new: a list, or PEM
+   * text holding both. A handshake signed by any of them is accepted.
+   */
+  readonly serverKey: ServerKeyInput | readonly ServerKeyInput[];
   readonly device: DeviceInfo;
   /** Heartbeat interval the client accepts, ms (0 = no bound). Default 0..240 s, the Java SDK's 4 minutes. */
   readonly heartbeat?: { readonly minMs: number; readonly maxMs: number };
@@ -27,6 +32,8 @@ export interface MPushClientOptions {
   readonly connectTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
 }
+
+type ServerKeyInput = PinnedServerKey | string | Uint8Array;
 
 export interface ConnectOutcome {
   readonly outcome: "handshake" | "fast_connect";
@@ -55,7 +62,7 @@ const EXPIRY_MARGIN_MS = 5000;
  * verify — the next attempt waits the longest backoff).
  */
 export class MPushClient extends EventEmitter {
-  private readonly serverKey: PinnedServerKey;
+  private readonly serverKeys: readonly PinnedServerKey[];
   private readonly storage: SessionStorage;
   private readonly wish: HeartbeatWish;
   private connection: ClientConnection | undefined;
@@ -68,8 +75,11 @@ export class MPushClient extends EventEmitter {
 
   constructor(private readonly options: MPushClientOptions) {
     super();
-    this.serverKey =
-      options.serverKey instanceof PinnedServerKey ? options.serverKey : PinnedServerKey.from(options.serverKey);
+    const inputs: readonly ServerKeyInput[] = Array.isArray(options.serverKey)
+      ? options.serverKey
+      : [options.serverKey];
+    this.serverKeys = inputs.flatMap((input) => PinnedServerKey.all(input));
+    if (this.serverKeys.length === 0) throw new RangeError("serverKey: no key given");
     this.storage = options.storage ?? new MemorySessionStorage();
     this.wish = { minHeartbeatMs: options.heartbeat?.minMs ?? 0, maxHeartbeatMs: options.heartbeat?.maxMs ?? 240_000 };
   }
@@ -140,7 +150,8 @@ export class MPushClient extends EventEmitter {
     if (stored && this.usable(stored)) {
       try {
         const session = await this.fastConnect(connection, stored);
-        await this.persist(session);
+        // A resume involves no server signature: the session stays with the key that made it.
+        await this.persist(session, stored.serverFingerprint);
         return { outcome: "fast_connect", sessionId: session.sessionId, heartbeatMs: session.heartbeatMs };
       } catch (error) {
         if (!(error instanceof ServerError)) throw error;
@@ -150,7 +161,7 @@ export class MPushClient extends EventEmitter {
       }
     }
     const session = await this.handshake(connection);
-    if (session.sessionId !== "") await this.persist(session);
+    if (session.sessionId !== "") await this.persist(session, session.serverFingerprint);
     return {
       outcome: "handshake",
       sessionId: session.sessionId || undefined,
@@ -169,16 +180,20 @@ export class MPushClient extends EventEmitter {
     return this.exchange(connection, Command.FAST_CONNECT, flow);
   }
 
-  private handshake(connection: ClientConnection): Promise<EstablishedSession> {
-    return this.exchange(connection, Command.HANDSHAKE, startHandshake(this.options.device, this.wish, this.serverKey));
+  private handshake(connection: ClientConnection): Promise<HandshakeSession> {
+    return this.exchange(
+      connection,
+      Command.HANDSHAKE,
+      startHandshake(this.options.device, this.wish, this.serverKeys),
+    );
   }
 
-  private async exchange(
+  private async exchange<S extends EstablishedSession>(
     connection: ClientConnection,
     cmd: number,
-    flow: { body: Buffer; finish(body: Uint8Array): EstablishedSession },
-  ): Promise<EstablishedSession> {
-    let session: EstablishedSession | undefined;
+    flow: { body: Buffer; finish(body: Uint8Array): S },
+  ): Promise<S> {
+    let session: S | undefined;
     await connection.request(cmd, flow.body, {
       timeoutMs: this.options.requestTimeoutMs,
       onReply: (packet) => {
@@ -193,19 +208,19 @@ export class MPushClient extends EventEmitter {
   private usable(stored: ClientSession): boolean {
     return (
       stored.sessionId !== "" &&
-      stored.serverFingerprint === this.serverKey.fingerprint &&
+      this.serverKeys.some((key) => key.fingerprint === stored.serverFingerprint) &&
       stored.expiresAtMs > Date.now() + stored.clockOffsetMs + EXPIRY_MARGIN_MS
     );
   }
 
-  private persist(session: EstablishedSession): Promise<void> {
+  private persist(session: EstablishedSession, serverFingerprint: string): Promise<void> {
     return this.storage.save({
       sessionId: session.sessionId,
       sessionSecret: session.secrets.sessionSecret.toString("base64"),
       deviceId: this.options.device.deviceId,
       expiresAtMs: session.expiresAtMs,
       heartbeatMs: session.heartbeatMs,
-      serverFingerprint: this.serverKey.fingerprint,
+      serverFingerprint,
       clockOffsetMs: session.serverTimeMs - Date.now(),
     });
   }

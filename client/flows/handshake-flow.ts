@@ -33,6 +33,11 @@ export interface EstablishedSession {
   readonly serverTimeMs: number;
 }
 
+/** A HANDSHAKE's session also names the pinned key that signed the reply. */
+export interface HandshakeSession extends EstablishedSession {
+  readonly serverFingerprint: string;
+}
+
 /** Fixed randomness, for test vectors only. */
 export interface HandshakeRandomness {
   readonly ephemeral?: EphemeralKeyPair;
@@ -41,16 +46,19 @@ export interface HandshakeRandomness {
 
 /**
  * The client half of HANDSHAKE: `body` is what to send; `finish` checks the
- * server's signature over the transcript with the pinned key, then derives
- * the same secrets as the server. Throws VerificationError when the reply was
- * not signed by the pinned key.
+ * server's signature over the transcript with the pinned key (any of them,
+ * when several are pinned during a key rotation), then derives the same
+ * secrets as the server. Throws VerificationError when no pinned key signed
+ * the reply.
  */
 export function startHandshake(
   device: DeviceInfo,
   heartbeat: HeartbeatWish,
-  serverKey: PinnedServerKey,
+  serverKey: PinnedServerKey | readonly PinnedServerKey[],
   randomness: HandshakeRandomness = {},
-): { body: Buffer; finish(replyBody: Uint8Array): EstablishedSession } {
+): { body: Buffer; finish(replyBody: Uint8Array): HandshakeSession } {
+  const pinned = Array.isArray(serverKey) ? serverKey : [serverKey as PinnedServerKey];
+  if (pinned.length === 0) throw new RangeError("no server key pinned");
   const ephemeral = randomness.ephemeral ?? generateEphemeral();
   const body = encodeMessage(HandshakeRequest, {
     ...device,
@@ -64,8 +72,12 @@ export function startHandshake(
     finish(replyBody) {
       const ok = HandshakeOk.decode(replyBody);
       const th = transcriptHash(body, ok.serverHello);
-      if (!serverKey.verify(signatureInput(th), ok.signature)) {
-        throw new VerificationError("HANDSHAKE reply is not signed by the pinned server key");
+      const signed = signatureInput(th);
+      const signer = pinned.find((key) => key.verify(signed, ok.signature));
+      if (signer === undefined) {
+        throw new VerificationError(
+          `HANDSHAKE reply is not signed by the pinned server key${pinned.length > 1 ? " (any of them)" : ""}`,
+        );
       }
       const hello = HandshakeServerHello.decode(ok.serverHello);
       const secrets = handshakeSecrets(x25519(ephemeral.privateKey, hello.serverShare), th);
@@ -75,6 +87,7 @@ export function startHandshake(
         expiresAtMs: hello.expiresAtMs,
         heartbeatMs: hello.heartbeatMs,
         serverTimeMs: hello.serverTimeMs,
+        serverFingerprint: signer.fingerprint,
       };
     },
   };

@@ -10,7 +10,7 @@ export interface ClientSession {
   readonly deviceId: string;
   readonly expiresAtMs: number;
   readonly heartbeatMs: number;
-  /** Fingerprint of the server key the session was made with; another key never resumes it. */
+  /** Fingerprint of the server key the session was made with; a client that no longer pins it never offers it. */
   readonly serverFingerprint: string;
   /** server clock - local clock, ms, as last seen; FAST_CONNECT timestamps use it. */
   readonly clockOffsetMs: number;

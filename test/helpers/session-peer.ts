@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { ServerError } from "../../client/flows/client-errors.js";
 import { startFastConnect } from "../../client/flows/fast-connect-flow.js";
-import { type DeviceInfo, type EstablishedSession, startHandshake } from "../../client/flows/handshake-flow.js";
+import {
+  type DeviceInfo,
+  type EstablishedSession,
+  type HandshakeSession,
+  startHandshake,
+} from "../../client/flows/handshake-flow.js";
 import { PinnedServerKey } from "../../core/crypto/identity-key.js";
 import { RecordCipher } from "../../core/crypto/record-cipher.js";
 import type { EphemeralKeyPair } from "../../core/crypto/x25519.js";
@@ -79,7 +84,7 @@ export interface HandshakeOptions {
 
 export interface RawHandshake {
   readonly channel: SealedChannel;
-  readonly session: EstablishedSession;
+  readonly session: HandshakeSession;
   /** The HandshakeRequest body as sent, and the HandshakeOk packet as received. */
   readonly requestBody: Buffer;
   readonly reply: Packet;
@@ -88,7 +93,7 @@ export interface RawHandshake {
 /** HANDSHAKE over a raw peer with the SDK's flow functions; rejects with ServerError on ERROR. */
 export async function rawHandshake(
   raw: RawClient,
-  serverKey: PinnedServerKey,
+  serverKey: PinnedServerKey | readonly PinnedServerKey[],
   options: HandshakeOptions = {},
 ): Promise<RawHandshake> {
   const flow = startHandshake(options.device ?? DEVICE, options.heartbeat ?? ANY_HEARTBEAT, serverKey, {

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import test from "ava";
+import type { EstablishedSession } from "../../../client/index.js";
 import { ErrorCode } from "../../../core/protocol/index.js";
 import { RawClient } from "../../helpers/raw-client.js";
 import { ManualClock, startServer } from "../../helpers/server.js";
@@ -10,7 +11,7 @@ test("each FAST_CONNECT rotates the id and the secret; the presented id answers 
   t.teardown(server.close);
   const raw = await RawClient.open(server.port);
   t.teardown(() => raw.close());
-  let session = (await rawHandshake(raw, pinnedKey(server.keyFile))).session;
+  let session: EstablishedSession = (await rawHandshake(raw, pinnedKey(server.keyFile))).session;
   const ids = [session.sessionId];
   for (let i = 0; i < 3; i++) {
     const previous = session;

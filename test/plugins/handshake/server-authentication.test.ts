@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { readFileSync } from "node:fs";
 import test from "ava";
 import { MemorySessionStorage, MPushClient, VerificationError } from "../../../client/index.js";
 import { IdentityKey, PinnedServerKey } from "../../../core/crypto/identity-key.js";
@@ -120,4 +121,43 @@ test("an active man in the middle who swaps in its own X25519 share is caught by
   t.teardown(() => client.close());
   await t.throwsAsync(client.connect(), { instanceOf: VerificationError });
   t.is(await storage.load(), undefined);
+});
+
+test("with several keys pinned, a reply signed by any of them verifies and names its signer; none of them fails", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const real = pinnedKey(server.keyFile);
+  const raw = await RawClient.open(server.port);
+  t.teardown(() => raw.close());
+  const { session } = await rawHandshake(raw, [otherKey(), real]);
+  t.is(session.serverFingerprint, real.fingerprint);
+  const again = await RawClient.open(server.port);
+  t.teardown(() => again.close());
+  await t.throwsAsync(rawHandshake(again, [otherKey(), otherKey()]), {
+    instanceOf: VerificationError,
+    message: "HANDSHAKE reply is not signed by the pinned server key (any of them)",
+  });
+});
+
+test("MPushClient pinning the old and new key stores the signer's fingerprint and resumes while it stays pinned", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const real = pinnedKey(server.keyFile);
+  const storage = new MemorySessionStorage();
+  const connect = async (serverKey: ConstructorParameters<typeof MPushClient>[0]["serverKey"]) => {
+    const client = new MPushClient({ host: "127.0.0.1", port: server.port, serverKey, device: DEVICE, storage });
+    try {
+      return await client.connect();
+    } finally {
+      await client.close();
+    }
+  };
+  const other = IdentityKey.generate().publicKeyPem();
+  t.is((await connect([other, real])).outcome, "handshake");
+  t.is((await storage.load())?.serverFingerprint, real.fingerprint);
+  // PEM text holding both keys, as concatenated .pub files.
+  t.is((await connect(other + readFileSync(`${server.keyFile}.pub`, "utf8"))).outcome, "fast_connect");
+  t.is((await storage.load())?.serverFingerprint, real.fingerprint);
+  // The session's key is no longer pinned: it is not offered (a resume would have succeeded), so a handshake fails.
+  await t.throwsAsync(connect(other), { instanceOf: VerificationError });
 });
