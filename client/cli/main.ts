@@ -1,20 +1,27 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { MPushClient } from "../mpush-client.js";
 import { FileSessionStorage } from "../session/file-session-storage.js";
 import { inspectFrames } from "./frame-inspector.js";
 
-const USAGE = `usage: mpush client --host H --port P --device-id D --session-file F --server-key K.pub
+const USAGE = `usage: mpush client --host H --port P --device-id D --session-file F --server-key K.pub...
                     [--os-name N] [--os-version V] [--client-version V]
                     [--heartbeat-min-ms MS] [--heartbeat-max-ms MS] [--timeout-ms MS]
        mpush decode [--direction up|down] [--proto-dir DIR]... [--type PKG.MESSAGE] [HEX]
+       mpush keygen --key-file NEW [--keep-sessions-of OLD]
 
 client: connects, resumes the session in F with FAST_CONNECT if it is usable,
         else (or when the server refuses) does a full HANDSHAKE; saves the
         session to F; prints one JSON line and exits 0 once connected.
+        --server-key may be given more than once (old and new key during a
+        rotation): a handshake signed by any of them is accepted.
 decode: prints the frames in HEX (or stdin) as JSON, decoded from the .proto
-        files by reflection (protobufjs); "up" = client to server (default).`;
+        files by reflection (protobufjs); "up" = client to server (default).
+keygen: writes a new identity key file NEW (mode 0600) and NEW.pub, and
+        prints one JSON line. --keep-sessions-of: a planned rotation, the new
+        key opens the sessions stored under OLD. Never after a compromise.`;
 
 const PROTO_ROOT = fileURLToPath(new URL("../../../proto", import.meta.url));
 
@@ -48,6 +55,40 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+async function runKeygen(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { "key-file": { type: "string" }, "keep-sessions-of": { type: "string" } },
+    strict: true,
+  });
+  const file = values["key-file"];
+  if (!file) throw new UsageError("missing --key-file");
+  const previousFile = values["keep-sessions-of"];
+  let previous: IdentityKey | undefined;
+  if (previousFile !== undefined) {
+    try {
+      previous = IdentityKey.fromPem(await readFile(previousFile, "utf8"));
+    } catch (cause) {
+      throw new Error(`cannot use ${previousFile} as the previous key: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const key = IdentityKey.generate(previous);
+  try {
+    await key.writeTo(file);
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === "EEXIST" ? "it exists already" : (cause as Error).message;
+    throw new Error(`cannot write key file ${file}: ${reason}`, { cause });
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      keyFile: file,
+      publicKeyFile: `${file}.pub`,
+      fingerprint: key.fingerprint,
+      keptSessionsOf: previous?.fingerprint ?? null,
+    })}\n`,
+  );
+}
+
 async function runClient(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -56,7 +97,7 @@ async function runClient(argv: string[]): Promise<void> {
       port: { type: "string" },
       "device-id": { type: "string" },
       "session-file": { type: "string" },
-      "server-key": { type: "string" },
+      "server-key": { type: "string", multiple: true },
       "os-name": { type: "string", default: "cli" },
       "os-version": { type: "string", default: process.version },
       "client-version": { type: "string", default: "mpush-ts-cli/0.1.0" },
@@ -67,7 +108,7 @@ async function runClient(argv: string[]): Promise<void> {
     strict: true,
   });
   const required = ["port", "device-id", "session-file", "server-key"] as const;
-  const missing = required.filter((name) => !values[name]);
+  const missing = required.filter((name) => !values[name] || (values[name] as string[]).length === 0);
   if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
   // Every argument is checked before anything is read or sent.
   const port = integer("port", values.port as string, 65535);
@@ -76,13 +117,13 @@ async function runClient(argv: string[]): Promise<void> {
     maxMs: integer("heartbeat-max-ms", values["heartbeat-max-ms"] as string),
   };
   const timeoutMs = integer("timeout-ms", values["timeout-ms"] as string, TIMER_MAX_MS);
-  const serverKeyFile = values["server-key"] as string;
-  let serverKey: string;
-  try {
-    serverKey = await readFile(serverKeyFile, "utf8");
-  } catch (cause) {
-    throw new Error(`cannot read server key ${serverKeyFile}: ${(cause as Error).message}`);
-  }
+  const serverKey = await Promise.all(
+    (values["server-key"] as string[]).map((file) =>
+      readFile(file, "utf8").catch((cause: Error) => {
+        throw new Error(`cannot read server key ${file}: ${cause.message}`, { cause });
+      }),
+    ),
+  );
   const client = new MPushClient({
     host: values.host as string,
     port,
@@ -128,6 +169,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === "client") return runClient(rest);
   if (command === "decode") return runDecode(rest);
+  if (command === "keygen") return runKeygen(rest);
   throw new UsageError(command ? `unknown command "${command}"` : "no command given");
 }
 
