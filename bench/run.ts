@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PinnedServerKey } from "../client/index.js";
@@ -29,7 +29,15 @@ const MODES = [
 const WARMUP_MS = 1000;
 const MEASURE_MS = Number(process.env.MPUSH_BENCH_SECONDS ?? 5) * 1000;
 const SERVER_NODE_ARGS = (process.env.MPUSH_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const CORES = availableParallelism();
 const TARGETS = { fast_memory_vs_raw: 0.8, fast_memory_vs_handshake: 3, fast_redis_vs_raw: 0.5 } as const;
+
+/** CPU per operation of each process in a row and mode: the servers', then the client loop's. */
+interface RowCost {
+  readonly bench: string;
+  readonly mode: string;
+  readonly perOpUs: readonly number[];
+}
 
 interface Row {
   readonly bench: string;
@@ -57,9 +65,11 @@ async function main(): Promise<number> {
     const serverKey = PinnedServerKey.from(key.publicKeyRaw);
     const wanted = process.env.MPUSH_BENCH_ROWS?.split(",").map((name) => name.trim());
     const lines: RowLine[] = [];
+    const costs: RowCost[] = [];
     for (const row of rows(dir, keyFile, serverKey)) {
-      if (wanted === undefined || wanted.includes(row.bench)) lines.push(...(await measure(row)));
+      if (wanted === undefined || wanted.includes(row.bench)) lines.push(...(await measure(row, costs)));
     }
+    reportCeilings(lines, costs);
     const summary = ratios(lines);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return lines.some((line) => line.errors > 0) ? 1 : 0;
@@ -133,7 +143,7 @@ function rows(dir: string, keyFile: string, serverKey: PinnedServerKey): Row[] {
 }
 
 /** Each row gets fresh processes: no state (sessions, nonces, JIT) carries over from another row. */
-async function measure(row: Row): Promise<RowLine[]> {
+async function measure(row: Row, costs: RowCost[]): Promise<RowLine[]> {
   const services = await row.start();
   const target = services.at(-1) as Service;
   const lines: RowLine[] = [];
@@ -146,7 +156,10 @@ async function measure(row: Row): Promise<RowLine[]> {
       const result = await runLoop(target, row.workload(target), concurrency, MEASURE_MS);
       const serverCpuMs = services.map((service, i) => service.cpuMs() - (serverCpuBefore[i] ?? 0));
       const clientCpu = process.cpuUsage(clientCpuBefore);
-      report(row.bench, mode, result, services, serverCpuMs, (clientCpu.user + clientCpu.system) / 1000);
+      const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
+      report(row.bench, mode, result, services, serverCpuMs, clientCpuMs);
+      const perOpUs = [...serverCpuMs, clientCpuMs].map((ms) => (result.ok === 0 ? 0 : (ms * 1000) / result.ok));
+      costs.push({ bench: row.bench, mode, perOpUs });
       const line: RowLine = {
         bench: row.bench,
         mode,
@@ -192,6 +205,28 @@ function report(
   );
   if (result.errors === 0) return;
   process.stderr.write(`[bench] ${bench} ${mode}: ${result.errors} errors, e.g. ${result.failures.join(" | ")}\n`);
+}
+
+/**
+ * About the most a row's CPU per operation allows when it runs concurrently:
+ * a process's main thread runs on one core (its GC helper threads can add a
+ * few percent), and together the processes share the machine's cores. Set
+ * against raw-floor's measured rate, it is about the highest ratio this run's
+ * machine left room for (docs/benchmarks.md, "What bounds").
+ */
+function reportCeilings(lines: readonly RowLine[], costs: readonly RowCost[]): void {
+  const mode = "concurrent";
+  const raw = lines.find((line) => line.bench === "raw-floor" && line.mode === mode)?.rate_per_s;
+  if (raw === undefined) return;
+  for (const bench of ["fast-connect-memory", "fast-connect-redis"]) {
+    const cost = costs.find((c) => c.bench === bench && c.mode === mode);
+    if (cost === undefined || cost.perOpUs.some((us) => us <= 0)) continue;
+    const ceiling = Math.min(1e6 / Math.max(...cost.perOpUs), (CORES * 1e6) / sum(cost.perOpUs));
+    process.stderr.write(
+      `[bench] ${bench} ${mode}: its CPU per operation leaves room for about ${roundRate(ceiling)}/s on ${CORES} cores, ` +
+        `${ratio(ceiling, raw)} x raw-floor's measured ${raw}/s\n`,
+    );
+  }
 }
 
 function sum(values: readonly number[]): number {
