@@ -77,6 +77,7 @@ export class IdentityKey {
     let keyPem: string | undefined;
     let carried: Buffer | undefined;
     for (const [block, label, body] of pem.matchAll(PEM_BLOCK)) {
+      if (label === "PUBLIC KEY") throw new Error("it holds a public key (a .pub file), not the private key");
       if (label !== STORAGE_BLOCK) {
         if (keyPem !== undefined) throw new Error(`more than one key block (a second "${label}")`);
         keyPem = block;

@@ -153,6 +153,13 @@ test("keygen never replaces a key file and refuses a previous key it cannot read
   t.regex(bad.stderr, new RegExp(`^mpush: cannot use ${missing} as the previous key: ENOENT`));
   t.throws(() => statSync(join(dir, "never.key")));
 
+  const pub = await keygen(["--key-file", join(dir, "never.key"), "--keep-sessions-of", `${file}.pub`]);
+  t.is(pub.code, 1);
+  t.is(
+    pub.stderr,
+    `mpush: cannot use ${file}.pub as the previous key: it holds a public key (a .pub file), not the private key\n`,
+  );
+
   const usage = await keygen([]);
   t.is(usage.code, 2);
   t.regex(usage.stderr, /missing --key-file/);

@@ -133,6 +133,7 @@ test("a key file with a malformed storage block or two key blocks is refused", a
     ["short.key", pem.replace(/(STORAGE SECRET-----\n)[^\n]+/, "$1AAAA"), /must be 32 bytes, not 3/],
     ["twice.key", pem + pem.slice(pem.indexOf("-----BEGIN MPUSH")), /more than one MPUSH STORAGE SECRET block/],
     ["two-keys.key", pem + pem.slice(0, pem.indexOf("-----BEGIN MPUSH")), /more than one key block/],
+    ["public.key", IdentityKey.generate().publicKeyPem(), /holds a public key/],
   ];
   for (const [name, text, cause] of cases) {
     const file = join(dir, name);
