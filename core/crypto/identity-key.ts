@@ -154,6 +154,14 @@ export class IdentityKey {
   }
 }
 
+/** The input as PEM text: a string, or bytes that hold one (a `.pub` file read without an encoding). */
+function pemText(input: string | Uint8Array): string | undefined {
+  if (typeof input === "string") return input;
+  if (input.length === 32) return undefined;
+  const text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+  return text.includes("-----BEGIN ") ? text : undefined;
+}
+
 export function fingerprintOf(publicKeyRaw: Uint8Array): string {
   return `SHA256:${sha256(publicKeyRaw).toString("base64").replace(/=+$/, "")}`;
 }
@@ -172,20 +180,29 @@ export class PinnedServerKey {
    */
   static all(input: PinnedServerKey | string | Uint8Array): PinnedServerKey[] {
     if (input instanceof PinnedServerKey) return [input];
-    if (typeof input !== "string") return [PinnedServerKey.from(input)];
-    const blocks = [...input.matchAll(PEM_BLOCK)].map(([block]) => block);
-    return blocks.length > 1 ? blocks.map((block) => PinnedServerKey.from(block)) : [PinnedServerKey.from(input)];
+    const text = pemText(input);
+    if (text === undefined) return [PinnedServerKey.from(input)];
+    const blocks = [...text.matchAll(PEM_BLOCK)].map(([block]) => block);
+    return blocks.length > 1 ? blocks.map((block) => PinnedServerKey.from(block)) : [PinnedServerKey.from(text)];
   }
 
-  /** Accepts one PEM SPKI public key (the `.pub` file) or the raw 32 bytes. */
+  /** Accepts one PEM SPKI public key (the `.pub` file, as text or as its bytes) or the raw 32 bytes. */
   static from(input: string | Uint8Array): PinnedServerKey {
-    const key =
-      typeof input === "string"
-        ? createPublicKey(input)
-        : createPublicKey({
-            key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(input).toString("base64url") },
-            format: "jwk",
-          });
+    const text = pemText(input);
+    let key: KeyObject;
+    if (text !== undefined) {
+      try {
+        key = createPublicKey(text);
+      } catch (cause) {
+        throw new Error("server key is not a PEM public key", { cause });
+      }
+    } else {
+      if (input.length !== 32) throw new RangeError(`a raw server key is 32 bytes, not ${input.length}`);
+      key = createPublicKey({
+        key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(input).toString("base64url") },
+        format: "jwk",
+      });
+    }
     if (key.asymmetricKeyType !== "ed25519")
       throw new Error(`server key must be Ed25519, not ${key.asymmetricKeyType}`);
     return new PinnedServerKey(key);

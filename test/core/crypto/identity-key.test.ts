@@ -162,3 +162,16 @@ test("PinnedServerKey.all reads every public key in concatenated .pub files", (t
     [b.fingerprint],
   );
 });
+
+test("a pinned key given as the .pub file's bytes reads as PEM; anything else is refused by name", (t) => {
+  const key = IdentityKey.generate();
+  const pemBytes = Buffer.from(key.publicKeyPem());
+  t.is(PinnedServerKey.from(pemBytes).fingerprint, key.fingerprint);
+  t.is(PinnedServerKey.all(pemBytes)[0]?.fingerprint, key.fingerprint);
+  t.throws(() => PinnedServerKey.from(Buffer.alloc(31)), {
+    instanceOf: RangeError,
+    message: "a raw server key is 32 bytes, not 31",
+  });
+  const error = t.throws(() => PinnedServerKey.from("garbage"), { message: "server key is not a PEM public key" });
+  t.truthy(error?.cause);
+});
