@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { PinnedServerKey } from "../core/crypto/identity-key.js";
+import { PinnedServerKey } from "../core/crypto/pinned-server-key.js";
 import { Command, ErrorCode, type Packet } from "../core/protocol/index.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 import { ClientConnection } from "./connection/client-connection.js";

@@ -1,4 +1,3 @@
-import type { PinnedServerKey } from "../../core/crypto/identity-key.js";
 import {
   type EstablishedSecrets,
   handshakeSecrets,
@@ -6,6 +5,7 @@ import {
   signatureInput,
   transcriptHash,
 } from "../../core/crypto/key-schedule.js";
+import type { PinnedServerKey } from "../../core/crypto/pinned-server-key.js";
 import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import { type EphemeralKeyPair, generateEphemeral, x25519 } from "../../core/crypto/x25519.js";
 import { encodeMessage, HandshakeOk, HandshakeRequest, HandshakeServerHello } from "../../core/protocol/index.js";

@@ -1,16 +1,16 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { chmod, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { KeyFileError } from "../errors/boot-errors.js";
 import { hkdfExpandLabel, hkdfExtract } from "./hkdf.js";
-import { sha256 } from "./sha256.js";
+import { pemBlocks } from "./pem.js";
+import { fingerprintOf } from "./pinned-server-key.js";
 
 export const IDENTITY_KEY: unique symbol = Symbol("mpush.IdentityKey");
 
 /** The key file's optional second PEM block: a storage secret handed on from a previous key. */
 const STORAGE_BLOCK = "MPUSH STORAGE SECRET";
 const STORAGE_SECRET_BYTES = 32;
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----\r?\n?/g;
 
 /**
  * The server's long-term Ed25519 key. It authenticates handshakes (clients pin
@@ -76,14 +76,14 @@ export class IdentityKey {
   static fromPem(pem: string): IdentityKey {
     let keyPem: string | undefined;
     let carried: Buffer | undefined;
-    for (const [block, label, body] of pem.matchAll(PEM_BLOCK)) {
+    for (const { block, label, body } of pemBlocks(pem)) {
       if (label === "PUBLIC KEY") throw new Error("it holds a public key (a .pub file), not the private key");
       if (label !== STORAGE_BLOCK) {
         if (keyPem !== undefined) throw new Error(`more than one key block (a second "${label}")`);
         keyPem = block;
       } else {
         if (carried !== undefined) throw new Error(`more than one ${STORAGE_BLOCK} block`);
-        carried = Buffer.from(body as string, "base64");
+        carried = Buffer.from(body, "base64");
         if (carried.length !== STORAGE_SECRET_BYTES) {
           throw new Error(`${STORAGE_BLOCK} must be ${STORAGE_SECRET_BYTES} bytes, not ${carried.length}`);
         }
@@ -151,64 +151,5 @@ export class IdentityKey {
     }
     await chmod(file, 0o600);
     await writeFile(`${file}.pub`, this.publicKeyPem(), { mode: 0o644 });
-  }
-}
-
-/** The input as PEM text: a string, or bytes that hold one (a `.pub` file read without an encoding). */
-function pemText(input: string | Uint8Array): string | undefined {
-  if (typeof input === "string") return input;
-  if (input.length === 32) return undefined;
-  const text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
-  return text.includes("-----BEGIN ") ? text : undefined;
-}
-
-export function fingerprintOf(publicKeyRaw: Uint8Array): string {
-  return `SHA256:${sha256(publicKeyRaw).toString("base64").replace(/=+$/, "")}`;
-}
-
-/** A pinned server public key, as the client holds it. */
-export class PinnedServerKey {
-  readonly fingerprint: string;
-
-  private constructor(private readonly key: KeyObject) {
-    this.fingerprint = fingerprintOf(Buffer.from(key.export({ format: "jwk" }).x as string, "base64url"));
-  }
-
-  /**
-   * Every key in the input: a PEM text may hold several public keys (the old
-   * and the new `.pub` during a key rotation, concatenated).
-   */
-  static all(input: PinnedServerKey | string | Uint8Array): PinnedServerKey[] {
-    if (input instanceof PinnedServerKey) return [input];
-    const text = pemText(input);
-    if (text === undefined) return [PinnedServerKey.from(input)];
-    const blocks = [...text.matchAll(PEM_BLOCK)].map(([block]) => block);
-    return blocks.length > 1 ? blocks.map((block) => PinnedServerKey.from(block)) : [PinnedServerKey.from(text)];
-  }
-
-  /** Accepts one PEM SPKI public key (the `.pub` file, as text or as its bytes) or the raw 32 bytes. */
-  static from(input: string | Uint8Array): PinnedServerKey {
-    const text = pemText(input);
-    let key: KeyObject;
-    if (text !== undefined) {
-      try {
-        key = createPublicKey(text);
-      } catch (cause) {
-        throw new Error("server key is not a PEM public key", { cause });
-      }
-    } else {
-      if (input.length !== 32) throw new RangeError(`a raw server key is 32 bytes, not ${input.length}`);
-      key = createPublicKey({
-        key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(input).toString("base64url") },
-        format: "jwk",
-      });
-    }
-    if (key.asymmetricKeyType !== "ed25519")
-      throw new Error(`server key must be Ed25519, not ${key.asymmetricKeyType}`);
-    return new PinnedServerKey(key);
-  }
-
-  verify(data: Uint8Array, signature: Uint8Array): boolean {
-    return signature.length === 64 && verify(null, data, this.key, signature);
   }
 }

@@ -1,7 +1,8 @@
 import { startHandshake } from "../../client/flows/handshake-flow.js";
 import { deriveSecret, hkdfExtract, ZEROS } from "../../core/crypto/hkdf.js";
-import { IdentityKey, PinnedServerKey } from "../../core/crypto/identity-key.js";
+import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { directionKeys, type EstablishedSecrets, signatureInput } from "../../core/crypto/key-schedule.js";
+import { PinnedServerKey } from "../../core/crypto/pinned-server-key.js";
 import { ephemeralFromPrivate, x25519 } from "../../core/crypto/x25519.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
 import { Command, encodeMessage, HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";

@@ -7,7 +7,7 @@ import {
   type HandshakeSession,
   startHandshake,
 } from "../../client/flows/handshake-flow.js";
-import { PinnedServerKey } from "../../core/crypto/identity-key.js";
+import { PinnedServerKey } from "../../core/crypto/pinned-server-key.js";
 import { RecordCipher } from "../../core/crypto/record-cipher.js";
 import type { EphemeralKeyPair } from "../../core/crypto/x25519.js";
 import { FrameDecoder } from "../../core/protocol/frame-decoder.js";

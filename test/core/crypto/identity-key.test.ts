@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { IdentityKey, PinnedServerKey } from "../../../core/crypto/identity-key.js";
+import { IdentityKey } from "../../../core/crypto/identity-key.js";
+import { PinnedServerKey } from "../../../core/crypto/pinned-server-key.js";
 import { KeyFileError } from "../../../core/errors/boot-errors.js";
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "mpush-key-"));
@@ -144,34 +145,4 @@ test("a key file with a malformed storage block or two key blocks is refused", a
     });
     t.regex((error?.cause as Error | undefined)?.message ?? "", cause, name);
   }
-});
-
-test("PinnedServerKey.all reads every public key in concatenated .pub files", (t) => {
-  const a = IdentityKey.generate();
-  const b = IdentityKey.generate();
-  t.deepEqual(
-    PinnedServerKey.all(a.publicKeyPem() + b.publicKeyPem()).map((k) => k.fingerprint),
-    [a.fingerprint, b.fingerprint],
-  );
-  t.deepEqual(
-    PinnedServerKey.all(a.publicKeyPem()).map((k) => k.fingerprint),
-    [a.fingerprint],
-  );
-  t.deepEqual(
-    PinnedServerKey.all(b.publicKeyRaw).map((k) => k.fingerprint),
-    [b.fingerprint],
-  );
-});
-
-test("a pinned key given as the .pub file's bytes reads as PEM; anything else is refused by name", (t) => {
-  const key = IdentityKey.generate();
-  const pemBytes = Buffer.from(key.publicKeyPem());
-  t.is(PinnedServerKey.from(pemBytes).fingerprint, key.fingerprint);
-  t.is(PinnedServerKey.all(pemBytes)[0]?.fingerprint, key.fingerprint);
-  t.throws(() => PinnedServerKey.from(Buffer.alloc(31)), {
-    instanceOf: RangeError,
-    message: "a raw server key is 32 bytes, not 31",
-  });
-  const error = t.throws(() => PinnedServerKey.from("garbage"), { message: "server key is not a PEM public key" });
-  t.truthy(error?.cause);
 });

@@ -8,8 +8,9 @@ import { type EstablishedSession, startHandshake } from "../../../client/flows/h
 import { loadConfig } from "../../../core/config/load-config.js";
 import type { ByteTransport } from "../../../core/connection/connection.js";
 import { ServerConnection } from "../../../core/connection/server-connection.js";
-import { IdentityKey, PinnedServerKey } from "../../../core/crypto/identity-key.js";
+import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import type { TrafficKeys } from "../../../core/crypto/key-schedule.js";
+import { PinnedServerKey } from "../../../core/crypto/pinned-server-key.js";
 import { RecordCipher } from "../../../core/crypto/record-cipher.js";
 import { Dispatcher } from "../../../core/dispatch/dispatcher.js";
 import { HandlerRegistry } from "../../../core/dispatch/handler-registry.js";

@@ -1,0 +1,33 @@
+import test from "ava";
+import { IdentityKey } from "../../../core/crypto/identity-key.js";
+import { PinnedServerKey } from "../../../core/crypto/pinned-server-key.js";
+
+test("PinnedServerKey.all reads every public key in concatenated .pub files", (t) => {
+  const a = IdentityKey.generate();
+  const b = IdentityKey.generate();
+  t.deepEqual(
+    PinnedServerKey.all(a.publicKeyPem() + b.publicKeyPem()).map((k) => k.fingerprint),
+    [a.fingerprint, b.fingerprint],
+  );
+  t.deepEqual(
+    PinnedServerKey.all(a.publicKeyPem()).map((k) => k.fingerprint),
+    [a.fingerprint],
+  );
+  t.deepEqual(
+    PinnedServerKey.all(b.publicKeyRaw).map((k) => k.fingerprint),
+    [b.fingerprint],
+  );
+});
+
+test("a pinned key given as the .pub file's bytes reads as PEM; anything else is refused by name", (t) => {
+  const key = IdentityKey.generate();
+  const pemBytes = Buffer.from(key.publicKeyPem());
+  t.is(PinnedServerKey.from(pemBytes).fingerprint, key.fingerprint);
+  t.is(PinnedServerKey.all(pemBytes)[0]?.fingerprint, key.fingerprint);
+  t.throws(() => PinnedServerKey.from(Buffer.alloc(31)), {
+    instanceOf: RangeError,
+    message: "a raw server key is 32 bytes, not 31",
+  });
+  const error = t.throws(() => PinnedServerKey.from("garbage"), { message: "server key is not a PEM public key" });
+  t.truthy(error?.cause);
+});
