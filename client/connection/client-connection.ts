@@ -18,6 +18,7 @@ export interface RequestOptions {
 }
 
 interface Pending {
+  readonly cmd: number;
   resolve(packet: Packet): void;
   reject(error: Error): void;
   onReply?: (packet: Packet) => void;
@@ -93,7 +94,7 @@ export class ClientConnection extends EventEmitter {
         this.pending.delete(seq);
         reject(new Error(`no reply to command ${cmd} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(seq, { resolve, reject, onReply: options.onReply, timer });
+      this.pending.set(seq, { cmd, resolve, reject, onReply: options.onReply, timer });
       this.write(cmd, 0, seq, body);
     });
   }
@@ -174,9 +175,9 @@ export class ClientConnection extends EventEmitter {
     }
     this.pending.delete(packet.seq);
     clearTimeout(waiting.timer);
+    // Whatever this frame holds, the request settles here: its timer is gone.
     if (packet.cmd === Command.ERROR) {
-      const error = ErrorReply.decode(packet.body);
-      waiting.reject(new ServerError(error.command, error.code, error.reason));
+      waiting.reject(serverError(packet.body, waiting.cmd));
       return;
     }
     try {
@@ -201,5 +202,15 @@ export class ClientConnection extends EventEmitter {
     }
     this.pending.clear();
     this.emit("close", reason);
+  }
+}
+
+/** The ERROR frame as a ServerError, or why it could not be read (a forger on the path can send anything). */
+function serverError(body: Uint8Array, requestCmd: number): Error {
+  try {
+    const error = ErrorReply.decode(body);
+    return new ServerError(error.command, error.code, error.reason);
+  } catch (cause) {
+    return new Error(`malformed ERROR reply to command ${requestCmd}`, { cause });
   }
 }
