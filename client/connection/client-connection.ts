@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { connect, type Socket } from "node:net";
+import { hostPort } from "../../core/connection/host-port.js";
 import type { TrafficKeys } from "../../core/crypto/key-schedule.js";
 import { RecordCipher } from "../../core/crypto/record-cipher.js";
 import { inflateBody } from "../../core/protocol/body-compression.js";
@@ -62,11 +63,11 @@ export class ClientConnection extends EventEmitter {
       const socket = connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+        reject(new Error(`connect to ${hostPort(host, port)} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       socket.once("error", (error) => {
         clearTimeout(timer);
-        reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`, { cause: error }));
+        reject(new Error(`cannot connect to ${hostPort(host, port)}: ${error.message}`, { cause: error }));
       });
       socket.once("connect", () => {
         clearTimeout(timer);

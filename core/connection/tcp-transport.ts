@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { ByteTransport } from "./connection.js";
+import { hostPort } from "./host-port.js";
 
 export interface TransportEvents {
   onData(chunk: Buffer): void;
@@ -22,7 +23,9 @@ export class TcpTransport implements ByteTransport {
    */
   get remoteAddress(): string {
     this.peer ??=
-      this.socket.remoteAddress === undefined ? undefined : `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+      this.socket.remoteAddress === undefined
+        ? undefined
+        : hostPort(this.socket.remoteAddress, this.socket.remotePort ?? 0);
     return this.peer ?? "unknown";
   }
 

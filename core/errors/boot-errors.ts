@@ -1,3 +1,5 @@
+import { hostPort } from "../connection/host-port.js";
+
 /**
  * Faults found while the server boots: bad configuration, a plugin that cannot
  * be loaded, a handler table that does not add up. The server refuses to start.
@@ -47,7 +49,7 @@ export class KeyFileError extends BootError {
 export class ListenError extends BootError {
   override readonly name = "ListenError";
   constructor(host: string, port: number, cause: unknown) {
-    super("MPUSH_ERR_LISTEN", `cannot listen on ${host}:${port}`, { cause });
+    super("MPUSH_ERR_LISTEN", `cannot listen on ${hostPort(host, port)}`, { cause });
   }
 }
 

@@ -5,6 +5,7 @@ import type { Keyv } from "keyv";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
 import { ConnectionRegistry } from "../connection/connection-registry.js";
+import { hostPort } from "../connection/host-port.js";
 import { type ConnectionLifecycle, ServerConnection } from "../connection/server-connection.js";
 import { TcpTransport } from "../connection/tcp-transport.js";
 import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
@@ -143,7 +144,7 @@ export class MPushServer implements ConnectionLifecycle {
     for (const hook of this.hooks.get("onListen")) await hook(this.listening);
     this.log.info(
       { host: this.listening.host, port: this.listening.port, maxConnections: maxConnections ?? "unlimited" },
-      `listening on tcp://${this.listening.host}:${this.listening.port}`,
+      `listening on tcp://${hostPort(this.listening.host, this.listening.port)}`,
     );
     return this.listening;
   }

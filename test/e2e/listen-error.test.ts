@@ -22,3 +22,10 @@ test("main.js reports a taken port as MPUSH_ERR_LISTEN and its cause, without a 
   );
   t.notRegex(error?.message ?? "", /at Server\.setupListenHandle/);
 });
+
+test("an IPv6 host is bracketed in the boot error, so its port stays unambiguous", async (t) => {
+  const first = await startServer({ host: "::1" });
+  t.teardown(first.close);
+  const error = await t.throwsAsync(startServer({ host: "::1", port: first.port }), { instanceOf: ListenError });
+  t.is(error?.message, `MPUSH_ERR_LISTEN: cannot listen on [::1]:${first.port}`);
+});
