@@ -75,10 +75,7 @@ export class MPushClient extends EventEmitter {
 
   constructor(private readonly options: MPushClientOptions) {
     super();
-    const inputs: readonly ServerKeyInput[] = Array.isArray(options.serverKey)
-      ? options.serverKey
-      : [options.serverKey];
-    this.serverKeys = inputs.flatMap((input) => PinnedServerKey.all(input));
+    this.serverKeys = [options.serverKey].flat().flatMap((input) => PinnedServerKey.all(input));
     if (this.serverKeys.length === 0) throw new RangeError("serverKey: no key given");
     this.storage = options.storage ?? new MemorySessionStorage();
     this.wish = { minHeartbeatMs: options.heartbeat?.minMs ?? 0, maxHeartbeatMs: options.heartbeat?.maxMs ?? 240_000 };

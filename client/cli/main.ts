@@ -108,7 +108,7 @@ async function runClient(argv: string[]): Promise<void> {
     strict: true,
   });
   const required = ["port", "device-id", "session-file", "server-key"] as const;
-  const missing = required.filter((name) => !values[name] || (values[name] as string[]).length === 0);
+  const missing = required.filter((name) => !values[name]);
   if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
   // Every argument is checked before anything is read or sent.
   const port = integer("port", values.port as string, 65535);

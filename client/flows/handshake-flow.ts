@@ -57,7 +57,7 @@ export function startHandshake(
   serverKey: PinnedServerKey | readonly PinnedServerKey[],
   randomness: HandshakeRandomness = {},
 ): { body: Buffer; finish(replyBody: Uint8Array): HandshakeSession } {
-  const pinned = Array.isArray(serverKey) ? serverKey : [serverKey as PinnedServerKey];
+  const pinned = [serverKey].flat();
   if (pinned.length === 0) throw new RangeError("no server key pinned");
   const ephemeral = randomness.ephemeral ?? generateEphemeral();
   const body = encodeMessage(HandshakeRequest, {
