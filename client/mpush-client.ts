@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { PinnedServerKey } from "../core/crypto/pinned-server-key.js";
 import { Command, ErrorCode, type Packet } from "../core/protocol/index.js";
+import { emitToApplication } from "./connection/application-events.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 import { ClientConnection } from "./connection/client-connection.js";
 import { ServerError, VerificationError } from "./flows/client-errors.js";
@@ -59,7 +60,9 @@ const EXPIRY_MARGIN_MS = 5000;
  * Events: "established" (ConnectOutcome), "packet" (Packet pushed by the
  * server), "disconnected" (reason), "error" (Error, for each failed attempt;
  * after one that retrying soon cannot cure — the server's identity did not
- * verify — the next attempt waits the longest backoff).
+ * verify — the next attempt waits the longest backoff). A listener that
+ * throws changes nothing in the client; its error comes back as an uncaught
+ * exception.
  */
 export class MPushClient extends EventEmitter {
   private readonly serverKeys: readonly PinnedServerKey[];
@@ -228,7 +231,7 @@ export class MPushClient extends EventEmitter {
     this.connection = connection;
     // Its close is no loss to report: lost() ignores a connection that is no longer the current one.
     if (previous !== undefined && previous !== connection) previous.close();
-    connection.on("packet", (packet: Packet) => this.emit("packet", packet));
+    connection.on("packet", (packet: Packet) => emitToApplication(this, "packet", packet));
     connection.on("close", (reason: string) => this.lost(connection, reason));
     const margin = Math.min(1000, heartbeatMs / 10);
     clearInterval(this.heartbeatTimer);
@@ -247,7 +250,7 @@ export class MPushClient extends EventEmitter {
     if (this.connection !== connection) return;
     this.connection = undefined;
     clearInterval(this.heartbeatTimer);
-    this.emit("disconnected", reason);
+    emitToApplication(this, "disconnected", reason);
     if (this.running) this.scheduleReconnect();
   }
 
@@ -263,10 +266,10 @@ export class MPushClient extends EventEmitter {
       }
       this.adopt(connection, outcome.heartbeatMs);
       this.attempt = 0;
-      this.emit("established", outcome);
+      emitToApplication(this, "established", outcome);
     } catch (error) {
       if (!current()) return;
-      if (this.listenerCount("error") > 0) this.emit("error", error);
+      if (this.listenerCount("error") > 0) emitToApplication(this, "error", error);
       // Never give up for good: a forged reply would then silence the client forever. Wait the longest instead.
       this.scheduleReconnect(isPersistentFailure(error));
     }

@@ -8,6 +8,7 @@ import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
 import { encodeFrame, heartbeatFrame } from "../../core/protocol/frame-encoder.js";
 import { Command, ErrorReply, FrameFlag, HEARTBEAT_PACKET, type Packet } from "../../core/protocol/index.js";
 import { ServerError } from "../flows/client-errors.js";
+import { emitToApplication } from "./application-events.js";
 
 export interface RequestOptions {
   readonly timeoutMs?: number;
@@ -156,7 +157,7 @@ export class ClientConnection extends EventEmitter {
 
   private onPacket(raw: Packet): void {
     if (raw === HEARTBEAT_PACKET) {
-      this.emit("heartbeat");
+      emitToApplication(this, "heartbeat");
       return;
     }
     let packet: Packet = this.inbound
@@ -171,7 +172,7 @@ export class ClientConnection extends EventEmitter {
     }
     const waiting = this.pending.get(packet.seq);
     if (waiting === undefined) {
-      this.emit("packet", packet);
+      emitToApplication(this, "packet", packet);
       return;
     }
     this.pending.delete(packet.seq);
@@ -202,7 +203,7 @@ export class ClientConnection extends EventEmitter {
       waiting.reject(new Error(`connection lost before the reply: ${reason}`));
     }
     this.pending.clear();
-    this.emit("close", reason);
+    emitToApplication(this, "close", reason);
   }
 }
 
