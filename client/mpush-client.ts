@@ -4,7 +4,7 @@ import { Command, ErrorCode, type Packet } from "../core/protocol/index.js";
 import { emitToApplication } from "./connection/application-events.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 import { ClientConnection } from "./connection/client-connection.js";
-import { ServerError, VerificationError } from "./flows/client-errors.js";
+import { ServerError, SessionStorageError, VerificationError } from "./flows/client-errors.js";
 import { startFastConnect } from "./flows/fast-connect-flow.js";
 import {
   type DeviceInfo,
@@ -14,6 +14,7 @@ import {
   startHandshake,
 } from "./flows/handshake-flow.js";
 import { type ClientSession, MemorySessionStorage, type SessionStorage } from "./session/client-session.js";
+import { StorageCalls } from "./session/storage-calls.js";
 
 export interface MPushClientOptions {
   readonly host: string;
@@ -43,6 +44,8 @@ export interface ConnectOutcome {
   readonly heartbeatMs: number;
   /** Set when a resume was tried and refused: the ErrorCode name ("SESSION_EXPIRED", ...). */
   readonly fastConnectError?: string;
+  /** Set when the storage failed; the session is connected all the same and kept in memory. */
+  readonly storageError?: SessionStorageError;
 }
 
 /** FAST_CONNECT refusals after which the stored session is still good. */
@@ -60,7 +63,8 @@ const EXPIRY_MARGIN_MS = 5000;
  * Events: "established" (ConnectOutcome), "packet" (Packet pushed by the
  * server), "disconnected" (reason), "error" (Error, for each failed attempt;
  * after one that retrying soon cannot cure — the server's identity did not
- * verify — the next attempt waits the longest backoff). A listener that
+ * verify — the next attempt waits the longest backoff; or a
+ * SessionStorageError, when the storage failed but the session is up). A listener that
  * throws changes nothing in the client; its error comes back as an uncaught
  * exception.
  */
@@ -75,6 +79,8 @@ export class MPushClient extends EventEmitter {
   private attempt = 0;
   /** Bumped by start() and close(): an attempt begun under an older value is abandoned. */
   private generation = 0;
+  /** The latest session while the storage has failed to save it: resumes use it, not the stale stored one. */
+  private unsaved: ClientSession | undefined;
 
   constructor(private readonly options: MPushClientOptions) {
     super();
@@ -145,29 +151,45 @@ export class MPushClient extends EventEmitter {
   }
 
   private async establish(connection: ClientConnection): Promise<ConnectOutcome> {
-    const stored = await this.storage.load();
+    const storage = new StorageCalls(this.storage);
+    const stored = this.unsaved ?? (await storage.load());
     let fastConnectError: string | undefined;
     if (stored && this.usable(stored)) {
       try {
         const session = await this.fastConnect(connection, stored);
         // A resume involves no server signature: the session stays with the key that made it.
-        await this.persist(session, stored.serverFingerprint);
-        return { outcome: "fast_connect", sessionId: session.sessionId, heartbeatMs: session.heartbeatMs };
+        await this.persist(storage, session, stored.serverFingerprint);
+        return this.outcome(storage, {
+          outcome: "fast_connect",
+          sessionId: session.sessionId,
+          heartbeatMs: session.heartbeatMs,
+        });
       } catch (error) {
         if (!(error instanceof ServerError)) throw error;
         fastConnectError = error.codeName;
         // A store outage or a stale request says nothing against the session: keep it for the next attempt.
-        if (!KEEPS_SESSION.has(error.code)) await this.storage.clear();
+        if (!KEEPS_SESSION.has(error.code)) {
+          this.unsaved = undefined;
+          await storage.clear();
+        }
       }
     }
     const session = await this.handshake(connection);
-    if (session.sessionId !== "") await this.persist(session, session.serverFingerprint);
-    return {
+    if (session.sessionId !== "") await this.persist(storage, session, session.serverFingerprint);
+    return this.outcome(storage, {
       outcome: "handshake",
       sessionId: session.sessionId || undefined,
       heartbeatMs: session.heartbeatMs,
       ...(fastConnectError ? { fastConnectError } : {}),
-    };
+    });
+  }
+
+  /** A storage failure is reported, never fatal: the session is up either way. */
+  private outcome(storage: StorageCalls, outcome: ConnectOutcome): ConnectOutcome {
+    const storageError = storage.failure;
+    if (storageError === undefined) return outcome;
+    if (this.listenerCount("error") > 0) emitToApplication(this, "error", storageError);
+    return { ...outcome, storageError };
   }
 
   private async fastConnect(connection: ClientConnection, stored: ClientSession): Promise<EstablishedSession> {
@@ -213,8 +235,8 @@ export class MPushClient extends EventEmitter {
     );
   }
 
-  private persist(session: EstablishedSession, serverFingerprint: string): Promise<void> {
-    return this.storage.save({
+  private async persist(storage: StorageCalls, session: EstablishedSession, serverFingerprint: string): Promise<void> {
+    const record: ClientSession = {
       sessionId: session.sessionId,
       sessionSecret: session.secrets.sessionSecret.toString("base64"),
       deviceId: this.options.device.deviceId,
@@ -222,7 +244,8 @@ export class MPushClient extends EventEmitter {
       heartbeatMs: session.heartbeatMs,
       serverFingerprint,
       clockOffsetMs: session.serverTimeMs - Date.now(),
-    });
+    };
+    this.unsaved = (await storage.save(record)) ? undefined : record;
   }
 
   /** Heartbeats when nothing was written for about an interval; drops a connection silent for two. */

@@ -14,7 +14,8 @@ const USAGE = `usage: mpush client --host H --port P --device-id D --session-fil
 
 client: connects, resumes the session in F with FAST_CONNECT if it is usable,
         else (or when the server refuses) does a full HANDSHAKE; saves the
-        session to F; prints one JSON line and exits 0 once connected.
+        session to F; prints one JSON line and exits 0 once connected. When
+        F cannot be written it still prints the line, then exits 1 saying why.
         --server-key may be given more than once (old and new key during a
         rotation): a handshake signed by any of them is accepted.
 decode: prints the frames in HEX (or stdin) as JSON, decoded from the .proto
@@ -149,6 +150,8 @@ async function runClient(argv: string[]): Promise<void> {
     })}\n`,
   );
   await client.close();
+  // Connected, but the session the next run would resume is not in the file: say so, and fail.
+  if (outcome.storageError) throw new Error(`connected, but ${outcome.storageError.message}`);
 }
 
 class UsageError extends Error {}

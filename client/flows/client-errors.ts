@@ -20,3 +20,12 @@ export class ServerError extends Error {
 export class VerificationError extends Error {
   override readonly name = "VerificationError";
 }
+
+/**
+ * The application's SessionStorage failed to load, save or clear the session.
+ * The connection is not affected: the client keeps the session in memory and
+ * resumes from there until a save succeeds.
+ */
+export class SessionStorageError extends Error {
+  override readonly name = "SessionStorageError";
+}

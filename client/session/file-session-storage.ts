@@ -29,7 +29,16 @@ export class FileSessionStorage implements SessionStorage {
     }
   }
 
+  /** Rejects with an error naming the file and what is wrong with it, never the temp file's name. */
   async save(session: ClientSession): Promise<void> {
+    try {
+      await this.write(session);
+    } catch (cause) {
+      throw new Error(`${this.file}: ${describe(cause)}`, { cause });
+    }
+  }
+
+  private async write(session: ClientSession): Promise<void> {
     const dir = dirname(this.file);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const temp = join(dir, `.${basename(this.file)}.${randomBytes(8).toString("hex")}.tmp`);
@@ -51,4 +60,19 @@ export class FileSessionStorage implements SessionStorage {
   async clear(): Promise<void> {
     await rm(this.file, { force: true });
   }
+}
+
+const WHY: Readonly<Record<string, string>> = {
+  EISDIR: "it is a directory",
+  ENOTDIR: "a parent of it is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+};
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code && WHY[code]) ?? (error instanceof Error ? error.message : String(error));
 }

@@ -120,3 +120,13 @@ test("save does not write through a file or symlink planted at a predictable tem
   t.is(statSync(file).mode & 0o777, 0o600);
   t.deepEqual(await storage.load(), session(1));
 });
+
+test("a save that cannot be done names the file and why, never the temp file, and leaves nothing behind", async (t) => {
+  const dir = tempDir();
+  const file = join(dir, "session.json");
+  mkdirSync(file);
+  const error = await t.throwsAsync(new FileSessionStorage(file).save(session(1)));
+  t.is(error?.message, `${file}: it is a directory`);
+  t.truthy(error?.cause);
+  t.deepEqual(readdirSync(dir), ["session.json"]);
+});
