@@ -18,7 +18,7 @@ export interface SessionConfig {
   readonly ttlMs: number;
   /** Absolute cap from the first HANDSHAKE, however often it is resumed, ms. */
   readonly maxLifetimeMs: number;
-  /** Deadline for one store operation, ms; past it the request fails with STORE_UNAVAILABLE. */
+  /** Deadline for one store operation, ms; past it FAST_CONNECT gets STORE_UNAVAILABLE and HANDSHAKE an empty session id. */
   readonly storeTimeoutMs: number;
   /** FAST_CONNECT timestamps further than this from server time are refused, ms. */
   readonly replayWindowMs: number;

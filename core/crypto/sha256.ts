@@ -5,10 +5,10 @@
  * Why not node:crypto here: every createHmac builds an OpenSSL context and a
  * stream object that the GC must later finalize, and for a 50-byte input that
  * setup is most of the cost. A FAST_CONNECT runs 5 HMACs and 2 hashes on each
- * side; computed here, the concurrent bench row went from 0.72 to 0.84 of
+ * side; computed here, the concurrent bench row went from 0.72 to 0.87 of
  * raw-floor (docs/benchmarks.md). Nothing else changes: same function, same
  * outputs (checked against node:crypto on random inputs and against the NIST
- * and RFC 4231 vectors in test/crypto/sha256.test.ts). Only 32-bit adds,
+ * and RFC 4231 vectors in test/core/crypto/sha256.test.ts). Only 32-bit adds,
  * rotations and logic: no branch and no table index depends on the data.
  * Everything else (AES, X25519, Ed25519, randomness) stays in OpenSSL.
  */

@@ -9,8 +9,9 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 /**
  * What the server keeps for a resumable session. Server-internal: clients
- * never see it. Stored sealed (AES-256-GCM under a key derived from the
- * server's identity key), so a dump of the store reveals nothing usable.
+ * never see it. Outside the process it is stored sealed (AES-256-CTR +
+ * HMAC-SHA256 under keys derived from the server's storage secret), so a dump
+ * of the store reveals nothing usable; in process only the secret is wrapped.
  */
 export interface SessionRecord {
   deviceId: string;
