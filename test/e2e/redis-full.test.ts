@@ -1,0 +1,44 @@
+import "reflect-metadata";
+import test from "ava";
+import { ErrorCode } from "../../core/index.js";
+import { RawClient } from "../helpers/raw-client.js";
+import { RedisServer } from "../helpers/redis.js";
+import { startServer } from "../helpers/server.js";
+import {
+  errorCodeOf,
+  fastConnectRequest,
+  pinnedKey,
+  rawFastConnect,
+  rawHandshake,
+  sendFastConnect,
+  ticketOf,
+} from "../helpers/session-peer.js";
+
+test("Redis at its memory limit (noeviction): HANDSHAKE serves without a resumable id, FAST_CONNECT is STORE_UNAVAILABLE and changes nothing; once memory is freed the same session resumes", async (t) => {
+  const redis = await RedisServer.start(undefined, ["--maxmemory-policy", "noeviction"]);
+  t.teardown(() => redis.stop());
+  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 500 } });
+  t.teardown(server.close);
+  const key = pinnedKey(server.keyFile);
+  const open = async () => {
+    const raw = await RawClient.open(server.port);
+    t.teardown(() => raw.close());
+    return raw;
+  };
+  const stored = await rawHandshake(await open(), key);
+  t.not(stored.session.sessionId, "");
+  const keysBefore = await redis.cli("DBSIZE");
+
+  // Below what Redis already uses: every write is refused with OOM, reads still work.
+  await redis.cli("CONFIG", "SET", "maxmemory", "1");
+  const degraded = await rawHandshake(await open(), key);
+  t.is(degraded.session.sessionId, "");
+  const refused = await sendFastConnect(await open(), fastConnectRequest(ticketOf(stored.session)).body);
+  t.is(errorCodeOf(refused), ErrorCode.STORE_UNAVAILABLE);
+  // The refused rotation left no trace: no nonce claimed, the old record not deleted.
+  t.is(await redis.cli("DBSIZE"), keysBefore);
+
+  await redis.cli("CONFIG", "SET", "maxmemory", "0");
+  const resumed = await rawFastConnect(await open(), ticketOf(stored.session));
+  t.not(resumed.session.sessionId, stored.session.sessionId);
+});
