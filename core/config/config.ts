@@ -12,7 +12,7 @@ export interface HeartbeatConfig {
 }
 
 export interface SessionConfig {
-  /** "memory", or a redis:// / rediss:// URL; "redis+cluster://h1:p1,h2:p2" for Redis Cluster. */
+  /** "memory", or a redis:// / rediss:// URL; "redis+cluster://[user:pass@]h1:p1,h2:p2" (rediss+cluster: TLS) for Redis Cluster. */
   readonly store: string;
   /** Sliding lifetime of a resumable session, ms (MPush: 1 day). */
   readonly ttlMs: number;

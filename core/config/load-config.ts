@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors/boot-errors.js";
 import { type ConfigInput, DEFAULT_CONFIG, type PluginSpec, type ServerConfig } from "./config.js";
+import { redactUrl } from "./redact-url.js";
 
 type Parse = (raw: string) => unknown;
 const int: Parse = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
@@ -167,9 +168,9 @@ function validate(c: ServerConfig): string[] {
   integer("heartbeat.maxMissed", c.heartbeat.maxMissed, 1, 100);
   integer("heartbeat.graceMs", c.heartbeat.graceMs, 0);
   const store = c.session.store;
-  if (typeof store !== "string" || !/^(memory|rediss?:\/\/.+|redis\+cluster:\/\/.+)$/.test(store)) {
+  if (typeof store !== "string" || !/^(memory|rediss?:\/\/.+|rediss?\+cluster:\/\/.+)$/.test(store)) {
     problems.push(
-      `session.store: expected "memory", redis://host:port or redis+cluster://host:port,..., got ${JSON.stringify(store)}`,
+      `session.store: expected "memory", redis://host:port or redis+cluster://host:port,..., got ${JSON.stringify(redactUrl(String(store)))}`,
     );
   }
   integer("session.ttlMs", c.session.ttlMs, 1000);

@@ -4,6 +4,7 @@ import KeyvRedis from "@keyv/redis";
 import type { Keyv } from "keyv";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
+import { redactUrl } from "../config/redact-url.js";
 import { ConnectionRegistry } from "../connection/connection-registry.js";
 import { hostPort } from "../connection/host-port.js";
 import { type ConnectionLifecycle, ServerConnection } from "../connection/server-connection.js";
@@ -306,8 +307,4 @@ async function disconnect(keyv: Keyv): Promise<void> {
   } catch {
     // Already gone: nothing left to release.
   }
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
 }

@@ -12,7 +12,10 @@ export const KEYV: unique symbol = Symbol("mpush.Keyv");
 /**
  * "memory"                      -> Keyv's in-process Map (one node only)
  * "redis://host:port[/db]"      -> one Redis (also rediss:// for TLS)
- * "redis+cluster://h1:p1,h2:p2" -> Redis Cluster; the nodes are seeds, one is enough
+ * "redis+cluster://[user:pass@]h1:p1,h2:p2"
+ *                               -> Redis Cluster; the nodes are seeds, one is enough.
+ *                                  The credentials go to every node, the ones the
+ *                                  cluster reports as well ("rediss+cluster://": TLS)
  *
  * Redis errors must surface (throwOnErrors) so a dead store reads as
  * STORE_UNAVAILABLE, never as a missing session; the offline queue is off so a
@@ -35,19 +38,47 @@ export function createKeyv(config: SessionConfig): Keyv {
     connectTimeout: storeTimeoutMs,
     reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
   };
-  const adapter = store.startsWith("redis+cluster://")
+  const cluster = parseClusterUrl(store);
+  const adapter = cluster
     ? new KeyvRedis(
         {
-          rootNodes: store
-            .slice("redis+cluster://".length)
-            .split(",")
-            .map((node) => ({ url: `redis://${node.trim()}` })),
-          defaults: { socket, disableOfflineQueue: true },
+          rootNodes: cluster.nodes.map((node) => ({ url: `${cluster.scheme}://${node}` })),
+          defaults: { ...cluster.credentials, socket: { ...socket, tls: cluster.tls }, disableOfflineQueue: true },
         },
         adapterOptions,
       )
     : new KeyvRedis({ url: store, socket, disableOfflineQueue: true }, adapterOptions);
   return new Keyv({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
+}
+
+interface ClusterUrl {
+  readonly scheme: "redis" | "rediss";
+  readonly tls: boolean;
+  readonly nodes: readonly string[];
+  readonly credentials: { readonly username?: string; readonly password?: string };
+}
+
+/**
+ * Credentials are written once, before the first node, and belong to the
+ * cluster: node-redis reaches every node it discovers with the defaults only,
+ * so a password left in a seed's URL would never get past that seed.
+ */
+export function parseClusterUrl(store: string): ClusterUrl | undefined {
+  const match = /^(rediss?)\+cluster:\/\/(?:([^@]*)@)?(.+)$/.exec(store);
+  if (!match) return undefined;
+  const [, scheme, userinfo, hosts] = match as unknown as [string, "redis" | "rediss", string | undefined, string];
+  const credentials: { username?: string; password?: string } = {};
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(":");
+    const username = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
+    if (username !== "") credentials.username = username;
+    if (colon >= 0) credentials.password = decodeURIComponent(userinfo.slice(colon + 1));
+  }
+  const nodes = hosts
+    .split(",")
+    .map((node) => node.trim())
+    .filter((node) => node !== "");
+  return { scheme, tls: scheme === "rediss", nodes, credentials };
 }
 
 /**

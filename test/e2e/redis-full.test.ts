@@ -15,7 +15,7 @@ import {
 } from "../helpers/session-peer.js";
 
 test("Redis at its memory limit (noeviction): HANDSHAKE serves without a resumable id, FAST_CONNECT is STORE_UNAVAILABLE and changes nothing; once memory is freed the same session resumes", async (t) => {
-  const redis = await RedisServer.start(undefined, ["--maxmemory-policy", "noeviction"]);
+  const redis = await RedisServer.start({ args: ["--maxmemory-policy", "noeviction"] });
   t.teardown(() => redis.stop());
   const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 500 } });
   t.teardown(server.close);

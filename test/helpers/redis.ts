@@ -8,6 +8,24 @@ import { freePort } from "../../scripts/free-port.js";
 
 const run = promisify(execFile);
 
+/** A CA and a certificate for 127.0.0.1 it signed (test/helpers/tls-certs.ts). */
+export interface TlsFiles {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface RedisOptions {
+  /** Default: a free one. */
+  readonly port?: number;
+  /** requirepass (and masterauth, for a cluster's nodes). */
+  readonly password?: string;
+  /** TLS only, on `port`: the plain port is closed. Clients are not asked for a certificate. */
+  readonly tls?: TlsFiles;
+  /** More redis-server arguments. */
+  readonly args?: readonly string[];
+}
+
 /**
  * A real redis-server of the test's own, on a free loopback port, no
  * persistence, daemonized with a pidfile and stopped by PID. Needs
@@ -18,19 +36,37 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private pidFile: string,
+    private readonly options: RedisOptions,
   ) {}
 
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+  get password(): string | undefined {
+    return this.options.password;
   }
 
-  static async start(port?: number, extraArgs: readonly string[] = []): Promise<RedisServer> {
-    const chosen = port ?? (await freePort());
+  get url(): string {
+    const scheme = this.options.tls ? "rediss" : "redis";
+    return `${scheme}://${this.password === undefined ? "" : `:${encodeURIComponent(this.password)}@`}127.0.0.1:${this.port}`;
+  }
+
+  /** redis-cli's arguments that reach this server: TLS and the password, if any. */
+  get cliArgs(): string[] {
+    const { password, tls } = this.options;
+    return [
+      ...(tls ? ["--tls", "--cacert", tls.ca] : []),
+      ...(password === undefined ? [] : ["-a", password, "--no-auth-warning"]),
+    ];
+  }
+
+  static async start(options: RedisOptions = {}): Promise<RedisServer> {
+    const chosen = options.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), "mpush-redis-"));
     const pidFile = join(dir, "redis.pid");
+    const { password, tls } = options;
     await run("redis-server", [
-      "--port",
-      String(chosen),
+      ...(tls
+        ? ["--port", "0", "--tls-port", String(chosen), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key]
+        : ["--port", String(chosen)]),
+      ...(tls ? ["--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "no"] : []),
       "--bind",
       "127.0.0.1",
       "--save",
@@ -45,16 +81,17 @@ export class RedisServer {
       dir,
       "--logfile",
       join(dir, "redis.log"),
-      ...extraArgs,
+      ...(password === undefined ? [] : ["--requirepass", password, "--masterauth", password]),
+      ...(options.args ?? []),
     ]);
-    const server = new RedisServer(chosen, pidFile);
+    const server = new RedisServer(chosen, pidFile, options);
     await server.waitUntil(true);
     return server;
   }
 
   /** Runs a redis-cli command against this server and returns its output. */
   async cli(...args: string[]): Promise<string> {
-    const { stdout } = await run("redis-cli", ["-p", String(this.port), ...args]);
+    const { stdout } = await run("redis-cli", [...this.cliArgs, "-p", String(this.port), ...args]);
     return stdout.trim();
   }
 
@@ -63,7 +100,7 @@ export class RedisServer {
     const keys = (await this.cli("--scan")).split("\n").filter(Boolean);
     const out = new Map<string, Buffer>();
     for (const key of keys) {
-      const { stdout } = await run("redis-cli", ["-p", String(this.port), "--raw", "GET", key], {
+      const { stdout } = await run("redis-cli", [...this.cliArgs, "-p", String(this.port), "--raw", "GET", key], {
         encoding: "buffer",
       });
       // redis-cli ends the value with one newline.
@@ -97,14 +134,14 @@ export class RedisServer {
    * teardown stops whichever is running.
    */
   async restart(): Promise<RedisServer> {
-    const next = await RedisServer.start(this.port);
+    const next = await RedisServer.start({ ...this.options, port: this.port });
     this.pidFile = next.pidFile;
     return this;
   }
 
   private async waitUntil(up: boolean): Promise<void> {
     for (let i = 0; i < 100; i++) {
-      const alive = await run("redis-cli", ["-p", String(this.port), "ping"]).then(
+      const alive = await run("redis-cli", [...this.cliArgs, "-p", String(this.port), "ping"]).then(
         ({ stdout }) => stdout.trim() === "PONG",
         () => false,
       );
@@ -141,15 +178,19 @@ function isFree(port: number): Promise<boolean> {
 export class RedisCluster {
   private constructor(readonly nodes: RedisServer[]) {}
 
-  /** "redis+cluster://h:p1,h:p2" with the first `seeds` nodes: what session.store takes. */
+  /** "redis+cluster://[:password@]h:p1,h:p2" with the first `seeds` nodes: what session.store takes. */
   storeUrl(seeds = 2): string {
-    return `redis+cluster://${this.nodes
+    const first = this.nodes[0];
+    const scheme = first?.url.startsWith("rediss:") ? "rediss" : "redis";
+    const password = first?.password;
+    return `${scheme}+cluster://${password === undefined ? "" : `:${encodeURIComponent(password)}@`}${this.nodes
       .slice(0, seeds)
       .map((n) => `127.0.0.1:${n.port}`)
       .join(",")}`;
   }
 
-  static async start(masters = 3): Promise<RedisCluster> {
+  /** `options` (a password, TLS) apply to every node, and to the cluster bus. */
+  static async start(masters = 3, options: Omit<RedisOptions, "port" | "args"> = {}): Promise<RedisCluster> {
     const taken = new Set<number>();
     const nodes: RedisServer[] = [];
     try {
@@ -157,9 +198,12 @@ export class RedisCluster {
         const port = await clusterPort(taken);
         taken.add(port);
         taken.add(port + 10_000);
-        nodes.push(await RedisServer.start(port, ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]));
+        const args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"];
+        if (options.tls) args.push("--tls-cluster", "yes", "--tls-replication", "yes");
+        nodes.push(await RedisServer.start({ ...options, port, args }));
       }
       await run("redis-cli", [
+        ...(nodes[0]?.cliArgs ?? []),
         "--cluster",
         "create",
         ...nodes.map((n) => `127.0.0.1:${n.port}`),
@@ -185,7 +229,14 @@ export class RedisCluster {
 
   /** The node holding `key`'s slot answers PTTL. */
   async pttl(key: string): Promise<number> {
-    const { stdout } = await run("redis-cli", ["-c", "-p", String(this.nodes[0]?.port), "PTTL", key]);
+    const { stdout } = await run("redis-cli", [
+      ...(this.nodes[0]?.cliArgs ?? []),
+      "-c",
+      "-p",
+      String(this.nodes[0]?.port),
+      "PTTL",
+      key,
+    ]);
     return Number(stdout.trim());
   }
 

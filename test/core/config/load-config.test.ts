@@ -202,10 +202,25 @@ test("session ttl above the max lifetime is refused", (t) => {
   t.deepEqual(problems, ["session.ttlMs: must not exceed session.maxLifetimeMs"]);
 });
 
-test("accepted session stores: memory, redis, rediss, redis+cluster", (t) => {
-  for (const store of ["memory", "redis://h:6379/2", "rediss://u:p@h:6380", "redis+cluster://a:7000,b:7001"]) {
+test("accepted session stores: memory, redis, rediss, redis+cluster, rediss+cluster", (t) => {
+  for (const store of [
+    "memory",
+    "redis://h:6379/2",
+    "rediss://u:p@h:6380",
+    "redis+cluster://a:7000,b:7001",
+    "rediss+cluster://u:p@a:7000,b:7001",
+  ]) {
     t.is(loadConfig({ env: {}, overrides: { session: { store } } }).session.store, store);
   }
+});
+
+test("a refused store URL is quoted without its password", (t) => {
+  const problems = problemsOf(() =>
+    loadConfig({ env: {}, overrides: { session: { store: "reddis://admin:hunter2@cache:6379" } } }),
+  );
+  t.is(problems.length, 1);
+  t.true(problems[0]?.includes('"reddis://***@cache:6379"'), problems[0]);
+  t.false(problems.join("\n").includes("hunter2"));
 });
 
 test("a file that is missing, not JSON, or not an object is a ConfigError naming it", (t) => {

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import test, { type ExecutionContext } from "ava";
 import { Keyv } from "keyv";
 import { IdentityKey, loadConfig, systemClock } from "../../../core/index.js";
-import { createKeyv, sweepExpired } from "../../../core/session/keyv-factory.js";
+import { createKeyv, parseClusterUrl, sweepExpired } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
 import { ROTATE_SCRIPT } from "../../../core/session/redis-commands.js";
 import { RedisServer } from "../../helpers/redis.js";
@@ -166,4 +166,21 @@ test("sweepExpired drops expired entries of the in-process map, keeps live ones,
   t.is(await keyv.get("long"), "b");
   t.is(await keyv.get("forever"), "c");
   t.is(sweepExpired(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } }), Date.now()), 0);
+});
+
+test("a cluster URL's credentials belong to the cluster, decoded; rediss+cluster means TLS on every node", (t) => {
+  t.deepEqual(parseClusterUrl("redis+cluster://a:7000, b:7001"), {
+    scheme: "redis",
+    tls: false,
+    nodes: ["a:7000", "b:7001"],
+    credentials: {},
+  });
+  t.deepEqual(parseClusterUrl("rediss+cluster://app:p%40ss%3Aw%2Fd@a:7000"), {
+    scheme: "rediss",
+    tls: true,
+    nodes: ["a:7000"],
+    credentials: { username: "app", password: "p@ss:w/d" },
+  });
+  t.deepEqual(parseClusterUrl("redis+cluster://:secret@a:7000,b:7001")?.credentials, { password: "secret" });
+  t.is(parseClusterUrl("redis://a:7000"), undefined);
 });
