@@ -4,6 +4,7 @@ import { Command, ErrorCode, type Packet } from "../core/protocol/index.js";
 import { emitToApplication } from "./connection/application-events.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 import { ClientConnection } from "./connection/client-connection.js";
+import { PendingEvents } from "./connection/pending-events.js";
 import { ServerError, SessionStorageError, VerificationError } from "./flows/client-errors.js";
 import { startFastConnect } from "./flows/fast-connect-flow.js";
 import {
@@ -88,6 +89,7 @@ export class MPushClient extends EventEmitter {
     if (this.serverKeys.length === 0) throw new RangeError("serverKey: no key given");
     this.storage = options.storage ?? new MemorySessionStorage();
     this.wish = { minHeartbeatMs: options.heartbeat?.minMs ?? 0, maxHeartbeatMs: options.heartbeat?.maxMs ?? 240_000 };
+    checkOptions(options, this.wish);
   }
 
   get isConnected(): boolean {
@@ -101,13 +103,14 @@ export class MPushClient extends EventEmitter {
    */
   async connect(): Promise<ConnectOutcome> {
     const generation = this.generation;
-    const { connection, outcome } = await this.openSession();
+    const { connection, outcome, pending } = await this.openSession();
     if (generation !== this.generation) {
       // close() (or start()) came meanwhile: its session stays stored, the connection goes.
+      pending.stop();
       connection.close();
       throw new Error("client closed or restarted while connecting");
     }
-    this.adopt(connection, outcome.heartbeatMs);
+    this.adopt(connection, outcome.heartbeatMs, pending)();
     return outcome;
   }
 
@@ -124,9 +127,13 @@ export class MPushClient extends EventEmitter {
     return this.requireConnection().send(cmd, body, flags);
   }
 
-  /** Sends a request and resolves with its reply; ERROR rejects with ServerError. */
+  /** Sends a request and resolves with its reply; ERROR rejects with ServerError, and so does being disconnected. */
   request(cmd: number, body: Uint8Array): Promise<Packet> {
-    return this.requireConnection().request(cmd, body, { timeoutMs: this.options.requestTimeoutMs });
+    try {
+      return this.requireConnection().request(cmd, body, { timeoutMs: this.options.requestTimeoutMs });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -139,12 +146,18 @@ export class MPushClient extends EventEmitter {
   }
 
   /** Opens a connection and establishes a session on it, without adopting it. */
-  private async openSession(): Promise<{ connection: ClientConnection; outcome: ConnectOutcome }> {
+  private async openSession(): Promise<{
+    connection: ClientConnection;
+    outcome: ConnectOutcome;
+    pending: PendingEvents;
+  }> {
     const { host, port } = this.options;
     const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
+    const pending = new PendingEvents(connection);
     try {
-      return { connection, outcome: await this.establish(connection) };
+      return { connection, outcome: await this.establish(connection), pending };
     } catch (error) {
+      pending.stop();
       connection.close();
       throw error;
     }
@@ -248,25 +261,46 @@ export class MPushClient extends EventEmitter {
     this.unsaved = (await storage.save(record)) ? undefined : record;
   }
 
-  /** Heartbeats when nothing was written for about an interval; drops a connection silent for two. */
-  private adopt(connection: ClientConnection, heartbeatMs: number): void {
+  /**
+   * Takes the connection on, or throws if it closed while the session was
+   * being saved. Returns what delivers the pushes that came meanwhile, for the
+   * caller to run once it has announced the connection.
+   *
+   * A heartbeat goes out when nothing was written for about an interval, or
+   * when nothing was read and no heartbeat went out for that long: a client
+   * that only sends (acks, uploads) would otherwise hold back every heartbeat
+   * and then drop its own healthy connection as silent. A connection silent
+   * for two intervals is dropped.
+   */
+  private adopt(connection: ClientConnection, negotiatedMs: number, pending: PendingEvents): () => void {
+    pending.stop();
+    if (pending.closeReason !== undefined) {
+      throw new Error(`connection lost while the session was being saved: ${pending.closeReason}`);
+    }
     const previous = this.connection;
     this.connection = connection;
     // Its close is no loss to report: lost() ignores a connection that is no longer the current one.
     if (previous !== undefined && previous !== connection) previous.close();
     connection.on("packet", (packet: Packet) => emitToApplication(this, "packet", packet));
     connection.on("close", (reason: string) => this.lost(connection, reason));
+    // Whatever a server negotiates, this client's own checks need an interval they can keep.
+    const heartbeatMs = Math.max(MIN_HEARTBEAT_MS, negotiatedMs);
     const margin = Math.min(1000, heartbeatMs / 10);
+    let probedAt = Date.now();
     clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(
-      () => {
-        const now = Date.now();
-        if (now - connection.lastReadAt > 2 * heartbeatMs + margin) connection.close();
-        else if (now - connection.lastWriteAt >= heartbeatMs - margin) connection.sendHeartbeat();
-      },
-      Math.max(50, heartbeatMs / 4),
-    );
+    this.heartbeatTimer = setInterval(() => {
+      const now = Date.now();
+      const due = heartbeatMs - margin;
+      if (now - connection.lastReadAt > 2 * heartbeatMs + margin) connection.close();
+      else if (now - connection.lastWriteAt >= due || (now - connection.lastReadAt >= due && now - probedAt >= due)) {
+        connection.sendHeartbeat();
+        probedAt = now;
+      }
+    }, heartbeatMs / 4);
     this.heartbeatTimer.unref();
+    return () => {
+      for (const packet of pending.packets) emitToApplication(this, "packet", packet);
+    };
   }
 
   private lost(connection: ClientConnection, reason: string): void {
@@ -281,15 +315,17 @@ export class MPushClient extends EventEmitter {
     const current = () => this.running && generation === this.generation;
     if (!current()) return;
     try {
-      const { connection, outcome } = await this.openSession();
+      const { connection, outcome, pending } = await this.openSession();
       if (!current()) {
         // close() (or a new start()) came while this attempt was in flight: its session stays stored, the connection goes.
+        pending.stop();
         connection.close();
         return;
       }
-      this.adopt(connection, outcome.heartbeatMs);
+      const deliverPending = this.adopt(connection, outcome.heartbeatMs, pending);
       this.attempt = 0;
       emitToApplication(this, "established", outcome);
+      deliverPending();
     } catch (error) {
       if (!current()) return;
       if (this.listenerCount("error") > 0) emitToApplication(this, "error", error);
@@ -308,6 +344,35 @@ export class MPushClient extends EventEmitter {
   private requireConnection(): ClientConnection {
     if (!this.connection?.isOpen) throw new Error("not connected");
     return this.connection;
+  }
+}
+
+/** Below this a negotiated heartbeat is taken as this: no server the client can use heartbeats faster. */
+const MIN_HEARTBEAT_MS = 1000;
+/** Longer than this, setTimeout fires at once (with only a warning). */
+const TIMER_MAX_MS = 0x7fff_ffff;
+
+function checkOptions(options: MPushClientOptions, wish: HeartbeatWish): void {
+  const { minHeartbeatMs: min, maxHeartbeatMs: max } = wish;
+  for (const [name, value] of [
+    ["heartbeat.minMs", min],
+    ["heartbeat.maxMs", max],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+      throw new RangeError(`${name} must be a whole number of ms from 0 to 2^32-1, got ${value}`);
+    }
+  }
+  if (max !== 0 && min > max) throw new RangeError(`heartbeat.minMs (${min}) must not exceed heartbeat.maxMs (${max})`);
+  const timers: [string, number | undefined][] = [
+    ["connectTimeoutMs", options.connectTimeoutMs],
+    ["requestTimeoutMs", options.requestTimeoutMs],
+    ["backoff.baseMs", options.backoff?.baseMs],
+    ["backoff.maxMs", options.backoff?.maxMs],
+  ];
+  for (const [name, value] of timers) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= TIMER_MAX_MS)) {
+      throw new RangeError(`${name} must be from 0 to ${TIMER_MAX_MS} ms, got ${value}`);
+    }
   }
 }
 

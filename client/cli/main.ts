@@ -117,6 +117,9 @@ async function runClient(argv: string[]): Promise<void> {
     minMs: integer("heartbeat-min-ms", values["heartbeat-min-ms"] as string),
     maxMs: integer("heartbeat-max-ms", values["heartbeat-max-ms"] as string),
   };
+  if (heartbeat.maxMs !== 0 && heartbeat.minMs > heartbeat.maxMs) {
+    throw new UsageError(`--heartbeat-min-ms ${heartbeat.minMs} is above --heartbeat-max-ms ${heartbeat.maxMs}`);
+  }
   const timeoutMs = integer("timeout-ms", values["timeout-ms"] as string, TIMER_MAX_MS);
   const serverKey = await Promise.all(
     (values["server-key"] as string[]).map((file) =>

@@ -19,6 +19,9 @@ export interface RequestOptions {
   readonly onReply?: (packet: Packet) => void;
 }
 
+/** How long a closing connection waits for the server's side of the close before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
 interface Pending {
   readonly cmd: number;
   resolve(packet: Packet): void;
@@ -122,13 +125,21 @@ export class ClientConnection extends EventEmitter {
   /**
    * Flushes and sends FIN. The promise settles once the socket is fully closed
    * (the server closed its side too), for callers that must not overlap
-   * connections; ignoring it is fine.
+   * connections; ignoring it is fine. A peer that never closes its side (a
+   * hung server, a dead path) does not keep the socket: it is destroyed after
+   * CLOSE_GRACE_MS.
    */
   close(): Promise<void> {
-    const closed = this.socket.closed
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => this.socket.once("close", () => resolve()));
-    this.socket.end();
+    const socket = this.socket;
+    if (socket.closed) {
+      this.shutdown("closed by client");
+      return Promise.resolve();
+    }
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    grace.unref();
+    socket.once("close", () => clearTimeout(grace));
+    socket.end();
     this.shutdown("closed by client");
     return closed;
   }

@@ -25,9 +25,9 @@ export class FrameDecoder {
 
   constructor(private readonly maxBodyBytes: number) {}
 
-  /** Bytes held for an incomplete frame. */
+  /** Bytes held for an incomplete frame, its header included once the body is awaited. */
   get buffered(): number {
-    return this.headerFill + this.bodyFill;
+    return this.body === undefined ? this.headerFill : HEADER_LENGTH + this.bodyFill;
   }
 
   push(chunk: Buffer, sink: (packet: Packet) => void): void {

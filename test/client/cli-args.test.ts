@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import test from "ava";
 import { runCli } from "../helpers/child-process.js";
 
@@ -18,3 +21,16 @@ for (const [flag, value, max] of [
     t.regex(run.stderr, /usage: mpush client/);
   });
 }
+
+test("heartbeat bounds the wrong way round are a usage error, and the session file is left as it was", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "mpush-cli-args-"));
+  const sessionFile = join(dir, "s.json");
+  writeFileSync(sessionFile, "kept\n");
+  const run = await runCli([
+    ...["--port", "1", "--device-id", "d", "--session-file", sessionFile, "--server-key", "/nonexistent/k.pub"],
+    ...["--heartbeat-min-ms", "100000", "--heartbeat-max-ms", "50000"],
+  ]);
+  t.is(run.code, 2, run.stderr);
+  t.true(run.stderr.startsWith("mpush: --heartbeat-min-ms 100000 is above --heartbeat-max-ms 50000\n"), run.stderr);
+  t.is(readFileSync(sessionFile, "utf8"), "kept\n");
+});

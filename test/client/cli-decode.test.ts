@@ -84,3 +84,14 @@ test("decode reports trailing bytes that make no whole frame instead of dropping
   t.deepEqual(lines[2], { incomplete: true, bytes: 3 });
   t.is(lines.length, 3);
 });
+
+test("decode reports a capture cut after a header, or inside a body, with every byte it holds", async (t) => {
+  const frame = encodeFrame(Command.FAST_CONNECT, 0, 1, Buffer.alloc(13, 1)).toString("hex");
+  for (const [cut, bytes] of [
+    [26, 13],
+    [30, 15],
+  ] as const) {
+    const { stdout } = await cli("decode", frame.slice(0, cut));
+    t.deepEqual(JSON.parse(stdout.trim()), { incomplete: true, bytes }, `${bytes} bytes`);
+  }
+});

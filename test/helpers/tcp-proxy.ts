@@ -35,6 +35,12 @@ export class FrameProxy {
     return Buffer.concat(this[direction]);
   }
 
+  /** Cuts every connection through the proxy (both sides), as a network drop does; the proxy keeps listening. */
+  async closeConnections(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));

@@ -50,12 +50,18 @@ test("a truncated header is held: nothing emitted, buffered counts the bytes", (
   }
 });
 
+test("a header whose body has not started counts as held: a capture cut there is not complete", (t) => {
+  const { packets, decoder } = decode([frameA.subarray(0, HEADER_LENGTH)]);
+  t.deepEqual(packets, []);
+  t.is(decoder.buffered, HEADER_LENGTH);
+});
+
 test("a truncated body is held and completes with the rest", (t) => {
   const decoder = new FrameDecoder(LIMIT);
   const packets: Plain[] = [];
   decoder.push(frameA.subarray(0, HEADER_LENGTH + 2), (p) => packets.push(plain(p)));
   t.deepEqual(packets, []);
-  t.is(decoder.buffered, 2);
+  t.is(decoder.buffered, HEADER_LENGTH + 2);
   decoder.push(frameA.subarray(HEADER_LENGTH + 2), (p) => packets.push(plain(p)));
   t.is(packets.length, 1);
   t.is(decoder.buffered, 0);
@@ -189,8 +195,8 @@ test("a large body dripped in 1-byte chunks decodes into one allocation", (t) =>
   try {
     for (let i = 0; i < frame.length; i++) {
       decoder.push(frame.subarray(i, i + 1), (p) => packets.push(p));
-      // Header bytes while the header is incomplete, then body bytes.
-      const held = i + 1 === frame.length ? 0 : i + 1 < HEADER_LENGTH ? i + 1 : i + 1 - HEADER_LENGTH;
+      // Every byte of the frame so far, header included, until it is complete.
+      const held = i + 1 === frame.length ? 0 : i + 1;
       if (decoder.buffered !== held) t.fail(`buffered ${decoder.buffered} after ${i + 1} bytes`);
     }
   } finally {

@@ -1,0 +1,167 @@
+import "reflect-metadata";
+import { createServer, type Socket } from "node:net";
+import test from "ava";
+import {
+  ClientConnection,
+  type ClientSession,
+  type ConnectOutcome,
+  MemorySessionStorage,
+  MPushClient,
+} from "../../client/index.js";
+import { type CommandHandler, definePlugin, Handles, Hooks, registerHandlers } from "../../core/index.js";
+import { startServer } from "../helpers/server.js";
+import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
+import { FrameProxy } from "../helpers/tcp-proxy.js";
+import { eventually, sleep } from "../helpers/wait.js";
+
+const PUSH = 120;
+const FIRE_AND_FORGET = 121;
+
+/** Pushes one frame the moment a session exists, as a plugin delivering offline messages does. */
+const greeter = definePlugin({
+  name: "test-greeter",
+  register(container) {
+    container.resolve(Hooks).add("onSessionEstablished", (connection, session) => {
+      connection.send(PUSH, 0, connection.nextSeq(), Buffer.from(session.resumed ? "resumed" : "new"));
+    });
+  },
+});
+
+/** A command whose handler answers nothing, like an ACK. */
+@Handles(FIRE_AND_FORGET, { access: "session" })
+class SilentHandler implements CommandHandler<Buffer> {
+  handle(): undefined {
+    return undefined;
+  }
+}
+const silent = definePlugin({
+  name: "test-silent",
+  register(container) {
+    registerHandlers(container, SilentHandler);
+  },
+});
+
+/** A storage whose saves take a while, like an fsync on a slow disk. */
+class SlowStorage extends MemorySessionStorage {
+  constructor(private readonly delayMs: number) {
+    super();
+  }
+
+  override async save(session: ClientSession): Promise<void> {
+    await sleep(this.delayMs);
+    return super.save(session);
+  }
+}
+
+test("pushes sent the moment the session exists reach the application, after a handshake and after a resume", async (t) => {
+  const server = await startServer({}, [{ plugin: greeter }]);
+  t.teardown(server.close);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    storage: new SlowStorage(100),
+  });
+  t.teardown(() => client.close());
+  const pushes: string[] = [];
+  client.on("packet", (packet) => {
+    if (packet.cmd === PUSH) pushes.push(packet.body.toString());
+  });
+  await client.connect();
+  t.deepEqual(pushes, ["new"]);
+  await client.connect();
+  t.deepEqual(pushes, ["new", "resumed"]);
+});
+
+test("a connection that closes while its session is being saved is not taken on: the client reconnects and resumes", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const proxy = await FrameProxy.start(server.port);
+  t.teardown(() => proxy.close());
+  const storage = new SlowStorage(300);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: proxy.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    storage,
+    backoff: { baseMs: 50, factor: 1, maxMs: 50, jitter: 0 },
+  });
+  t.teardown(() => client.close());
+  const established: ConnectOutcome[] = [];
+  const errors: Error[] = [];
+  client.on("established", (outcome: ConnectOutcome) => established.push(outcome));
+  client.on("error", (error: Error) => errors.push(error));
+  client.start();
+  // The first reply has come through; cut the path while the client saves.
+  await eventually(() => (proxy.serverToClient.length > 0 ? true : undefined));
+  await sleep(50);
+  await proxy.closeConnections();
+  await eventually(() => (established.length > 0 ? true : undefined), 5000);
+  t.regex(errors[0]?.message ?? "", /connection lost while the session was being saved/);
+  t.is(established[0]?.outcome, "fast_connect", "the saved session resumed on the next connection");
+  t.true(client.isConnected);
+});
+
+test("a client that only sends messages nobody answers keeps its connection: heartbeats still go out", async (t) => {
+  const server = await startServer({ heartbeat: { minMs: 1000, maxMs: 1000 } }, [{ plugin: silent }]);
+  t.teardown(server.close);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+  });
+  t.teardown(() => client.close());
+  const lost: string[] = [];
+  client.on("disconnected", (reason: string) => lost.push(reason));
+  t.is((await client.connect()).heartbeatMs, 1000);
+  // Writes every 300 ms for well past two intervals and the margin: never write-idle, never answered.
+  for (let i = 0; i < 14; i++) {
+    client.send(FIRE_AND_FORGET, Buffer.from("ack"));
+    await sleep(300);
+  }
+  t.deepEqual(lost, []);
+  t.true(client.isConnected);
+});
+
+test("request() while disconnected rejects instead of throwing", async (t) => {
+  const client = new MPushClient({ host: "127.0.0.1", port: 1, serverKey: Buffer.alloc(32, 1), device: DEVICE });
+  const pending = client.request(100, Buffer.alloc(0));
+  await t.throwsAsync(pending, { message: "not connected" });
+});
+
+test("heartbeat bounds the wrong way round, or timers past what setTimeout holds, are refused when the client is made", (t) => {
+  const base = { host: "127.0.0.1", port: 1, serverKey: Buffer.alloc(32, 1), device: DEVICE };
+  t.throws(() => new MPushClient({ ...base, heartbeat: { minMs: 100_000, maxMs: 50_000 } }), {
+    instanceOf: RangeError,
+    message: "heartbeat.minMs (100000) must not exceed heartbeat.maxMs (50000)",
+  });
+  t.throws(() => new MPushClient({ ...base, requestTimeoutMs: 2 ** 31 }), { instanceOf: RangeError });
+  t.throws(() => new MPushClient({ ...base, backoff: { baseMs: 100, factor: 2, maxMs: 2 ** 40, jitter: 0 } }), {
+    instanceOf: RangeError,
+  });
+  t.notThrows(() => new MPushClient({ ...base, heartbeat: { minMs: 5000, maxMs: 0 } }));
+});
+
+test("close() against a peer that never closes its side still releases the socket", async (t) => {
+  const held: Socket[] = [];
+  // Answers nothing and never ends its side, even after the client's FIN: a hung server.
+  const mute = createServer({ allowHalfOpen: true }, (socket) => {
+    held.push(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => mute.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => {
+    for (const socket of held) socket.destroy();
+    mute.close();
+  });
+  const connection = await ClientConnection.open("127.0.0.1", (mute.address() as { port: number }).port);
+  const settled = await Promise.race([
+    connection.close().then(() => "closed"),
+    sleep(5000).then(() => "still open after 5 s"),
+  ]);
+  t.is(settled, "closed");
+  t.false(connection.isOpen);
+});
