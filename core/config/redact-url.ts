@@ -1,4 +1,7 @@
-/** A store URL fit for logs and boot errors: whatever sits between "//" and "@" (user and password) becomes "***". */
+/**
+ * A store URL fit for logs and boot errors: everything between "//" and the
+ * last "@" (user and password, which may hold "/" or "@" themselves) becomes "***".
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
+  return url.replace(/\/\/.*@/, "//***@");
 }

@@ -64,7 +64,8 @@ interface ClusterUrl {
  * so a password left in a seed's URL would never get past that seed.
  */
 export function parseClusterUrl(store: string): ClusterUrl | undefined {
-  const match = /^(rediss?)\+cluster:\/\/(?:([^@]*)@)?(.+)$/.exec(store);
+  // Up to the last "@": a password may hold one, or a "/", unencoded.
+  const match = /^(rediss?)\+cluster:\/\/(?:(.*)@)?([^@]+)$/.exec(store);
   if (!match) return undefined;
   const [, scheme, userinfo, hosts] = match as unknown as [string, "redis" | "rediss", string | undefined, string];
   const credentials: { username?: string; password?: string } = {};

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import test from "ava";
 import { DEFAULT_CONFIG } from "../../../core/config/config.js";
 import { loadConfig } from "../../../core/config/load-config.js";
+import { redactUrl } from "../../../core/config/redact-url.js";
 import { ConfigError } from "../../../core/errors/boot-errors.js";
 
 /** A temp directory with `config.json` holding `content` (an object is JSON-encoded). */
@@ -246,4 +247,11 @@ test("a section given as a non-object is a ConfigError, not a crash", (t) => {
       ],
     );
   }
+});
+
+test("redactUrl hides the whole user part, '/' and '@' in a password included", (t) => {
+  t.is(redactUrl("redis+cluster://:s3cr/Et@pw==@127.0.0.1:16398"), "redis+cluster://***@127.0.0.1:16398");
+  t.is(redactUrl("rediss://app:p/w@cache:6380/2"), "rediss://***@cache:6380/2");
+  t.is(redactUrl("redis://cache:6379"), "redis://cache:6379");
+  t.is(redactUrl("memory"), "memory");
 });

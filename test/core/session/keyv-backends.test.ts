@@ -184,3 +184,9 @@ test("a cluster URL's credentials belong to the cluster, decoded; rediss+cluster
   t.deepEqual(parseClusterUrl("redis+cluster://:secret@a:7000,b:7001")?.credentials, { password: "secret" });
   t.is(parseClusterUrl("redis://a:7000"), undefined);
 });
+
+test("a password holding '@' or '/' unencoded is still the cluster's, and the hosts come after the last '@'", (t) => {
+  const parsed = parseClusterUrl("redis+cluster://:s3cr/Et@pw==@a:7000,b:7001");
+  t.deepEqual(parsed?.credentials, { password: "s3cr/Et@pw==" });
+  t.deepEqual(parsed?.nodes, ["a:7000", "b:7001"]);
+});
