@@ -2,6 +2,8 @@ import type { Socket } from "node:net";
 import type { ByteTransport } from "./connection.js";
 import { hostPort } from "./host-port.js";
 
+const EMPTY = Buffer.alloc(0);
+
 export interface TransportEvents {
   onData(chunk: Buffer): void;
   onClose(reason: string): void;
@@ -59,7 +61,11 @@ export class TcpTransport implements ByteTransport {
   }
 
   onceDrained(callback: () => void): void {
-    this.socket.once("drain", callback);
+    // Node says "drain" only after a write found its 16 KiB high-water mark reached, so a lower
+    // outbound limit would wait for it forever. An empty write's callback runs once everything
+    // written before it has been handed to the OS, whatever the mark.
+    if (this.socket.writableNeedDrain) this.socket.once("drain", callback);
+    else this.socket.write(EMPTY, () => callback());
   }
 
   end(): void {

@@ -40,3 +40,28 @@ test("an IPv6 peer's address is bracketed, so its port stays unambiguous", async
   t.teardown(() => client.destroy());
   t.is(new TcpTransport(accepted).remoteAddress, `[::1]:${client.localPort}`);
 });
+
+test("onceDrained fires once the peer has read everything, even with less queued than Node's 16 KiB drain mark", async (t) => {
+  const { client, accepted } = await acceptedPair(t);
+  t.teardown(() => {
+    client.destroy();
+    accepted.destroy();
+  });
+  client.pause();
+  const transport = new TcpTransport(accepted);
+  // Fill the kernel's buffers until Node keeps bytes of its own, then stop well below the mark.
+  const chunk = Buffer.alloc(512, 1);
+  while (transport.bufferedBytes === 0) transport.write(chunk);
+  transport.write(chunk);
+  t.true(transport.bufferedBytes > 0 && transport.bufferedBytes < 16 * 1024, `${transport.bufferedBytes} queued`);
+  t.false(accepted.writableNeedDrain);
+  const drained = new Promise<void>((resolve) => transport.onceDrained(resolve));
+  client.resume();
+  client.on("data", () => {});
+  const outcome = await Promise.race([
+    drained.then(() => "drained"),
+    new Promise((resolve) => setTimeout(resolve, 5000, "not drained after the peer read for 5 s")),
+  ]);
+  t.is(outcome, "drained");
+  t.is(transport.bufferedBytes, 0);
+});
