@@ -10,8 +10,9 @@ export interface Connection {
   /** "tcp" today; a WebSocket transport will say "ws". */
   readonly transport: string;
   readonly remoteAddress: string;
+  /** Steady-clock ms (Clock.steady), like lastReadAt: for durations, not for dates. */
   readonly openedAt: number;
-  /** When the last inbound byte arrived (any byte counts as liveness). */
+  /** When the last inbound byte arrived (any byte counts as liveness), in steady-clock ms. */
   readonly lastReadAt: number;
   /** Set once HANDSHAKE or FAST_CONNECT succeeded and its reply was written. */
   readonly session: SessionContext | undefined;

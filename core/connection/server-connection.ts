@@ -3,7 +3,7 @@ import { RecordCipher } from "../crypto/record-cipher.js";
 import { RecordError } from "../errors/frame-errors.js";
 import { FrameDecoder } from "../protocol/frame-decoder.js";
 import { encodeFrame, heartbeatFrame } from "../protocol/frame-encoder.js";
-import { FrameFlag, HEARTBEAT_PACKET, type Packet } from "../protocol/packet.js";
+import { FrameFlag, HEARTBEAT_BYTE, HEARTBEAT_PACKET, type Packet } from "../protocol/packet.js";
 import type { Clock } from "../runtime/clock.js";
 import type { SessionContext } from "../session/session-context.js";
 import type { ByteTransport, Connection } from "./connection.js";
@@ -63,6 +63,9 @@ export class ServerConnection implements Connection {
   private state = OPEN;
   private closeReason: string | undefined;
   private seq = 0;
+  /** > 0 while inbound bytes or queued packets are being worked through: heartbeat echoes are counted, not written. */
+  private batching = 0;
+  private echoesOwed = 0;
 
   constructor(
     readonly id: string,
@@ -72,7 +75,7 @@ export class ServerConnection implements Connection {
     private readonly limits: ConnectionLimits,
     private readonly clock: Clock,
   ) {
-    this.openedAt = clock.now();
+    this.openedAt = clock.steady();
     this.lastReadAt = this.openedAt;
     this.decoder = new FrameDecoder(limits.maxBodyBytes);
   }
@@ -96,11 +99,14 @@ export class ServerConnection implements Connection {
   /** Inbound bytes from the transport. */
   receive(chunk: Buffer): void {
     if (this.state !== OPEN) return;
-    this.lastReadAt = this.clock.now();
+    this.lastReadAt = this.clock.steady();
+    this.batching++;
     try {
       this.decoder.push(chunk, this.onPacket);
     } catch (error) {
       this.abort(error as Error);
+    } finally {
+      this.endBatch();
     }
   }
 
@@ -113,8 +119,16 @@ export class ServerConnection implements Connection {
     this.pipe.write(frame, onWritten);
   }
 
+  /**
+   * Every 0xDF is echoed, but the echoes owed for one chunk (or one run of
+   * queued packets) go out as one write: a client pumping 0xDF without reading
+   * would otherwise queue a write per byte, tens of bytes of heap each, past
+   * any outbound limit counted in bytes.
+   */
   sendHeartbeat(): void {
-    if (this.state !== CLOSED) this.pipe.write(heartbeatFrame());
+    if (this.state === CLOSED) return;
+    if (this.batching > 0) this.echoesOwed++;
+    else this.pipe.write(heartbeatFrame());
   }
 
   /** Server-initiated seqs have the top bit set; a client's requests never do, so a push can never be taken for a reply. */
@@ -185,22 +199,36 @@ export class ServerConnection implements Connection {
   };
 
   private run(first: Packet): void {
-    let packet: Packet | undefined = first;
-    while (packet !== undefined && this.state === OPEN) {
-      let pending: void | Promise<void>;
-      try {
-        pending = this.process(packet);
-      } catch (error) {
-        this.abort(error as Error);
-        return;
+    this.batching++;
+    try {
+      let packet: Packet | undefined = first;
+      while (packet !== undefined && this.state === OPEN) {
+        let pending: void | Promise<void>;
+        try {
+          pending = this.process(packet);
+        } catch (error) {
+          this.abort(error as Error);
+          return;
+        }
+        if (pending !== undefined) {
+          this.busy = true;
+          pending.then(this.afterAsync, this.afterAsyncFailure);
+          return;
+        }
+        packet = this.queue.shift();
       }
-      if (pending !== undefined) {
-        this.busy = true;
-        pending.then(this.afterAsync, this.afterAsyncFailure);
-        return;
-      }
-      packet = this.queue.shift();
+      this.updateFlow();
+    } finally {
+      this.endBatch();
     }
+  }
+
+  private endBatch(): void {
+    if (--this.batching > 0 || this.echoesOwed === 0) return;
+    const owed = this.echoesOwed;
+    this.echoesOwed = 0;
+    if (this.state === CLOSED) return;
+    this.pipe.write(owed === 1 ? heartbeatFrame() : Buffer.alloc(owed, HEARTBEAT_BYTE));
     this.updateFlow();
   }
 

@@ -76,7 +76,7 @@ export class MPushServer implements ConnectionLifecycle {
     const timerFailed = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
     this.wheel = new TimerWheel(
       config.sweepIntervalMs,
-      () => clock.now(),
+      () => clock.steady(),
       undefined,
       (error) => timerFailed({ err: error }, "a wheel timer threw; it is dropped and the others go on"),
     );
@@ -169,7 +169,7 @@ export class MPushServer implements ConnectionLifecycle {
       return undefined;
     });
     this.deadlines.set(connection, deadline);
-    this.wheel.schedule(deadline, this.clock.now() + this.config.shutdownGraceMs);
+    this.wheel.schedule(deadline, this.clock.steady() + this.config.shutdownGraceMs);
   }
 
   closed(connection: ServerConnection, reason: string): void {
@@ -262,11 +262,12 @@ export class MPushServer implements ConnectionLifecycle {
   /** One wheel timer for the whole store, not one per entry. */
   private sweepEvery(intervalMs: number, keyv: Keyv): void {
     const sweep = new WheelTimer((now) => {
-      const removed = sweepExpired(keyv, now);
+      // Entries expire by the wall clock; the sweep's own rhythm is steady time.
+      const removed = sweepExpired(keyv, this.clock.now());
       if (removed > 0) this.log.debug({ removed }, "expired session store entries removed");
       return now + intervalMs;
     });
-    this.wheel.schedule(sweep, this.clock.now() + intervalMs);
+    this.wheel.schedule(sweep, this.clock.steady() + intervalMs);
   }
 
   private async shutdown(): Promise<void> {

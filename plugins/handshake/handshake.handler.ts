@@ -68,7 +68,7 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     this.storeDown = throttledWarn(log, STORM_LOG_INTERVAL_MS);
     this.overloaded = throttledWarn(log, STORM_LOG_INTERVAL_MS);
     const rate = config.handshakesPerSecond;
-    this.admission = rate > 0 ? new TokenBucket(rate, rate, clock.now()) : undefined;
+    this.admission = rate > 0 ? new TokenBucket(rate, rate, clock.steady()) : undefined;
   }
 
   private readonly storeDown: ReturnType<typeof throttledWarn>;
@@ -88,7 +88,7 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     requireBytes("client_share", request.clientShare, X25519_KEY_LENGTH);
     const heartbeatMs = this.heartbeat.negotiate({ minMs: request.minHeartbeatMs, maxMs: request.maxHeartbeatMs });
     // After the cheap checks, so malformed requests spend none of the rate.
-    if (this.admission !== undefined && !this.admission.take(this.clock.now())) {
+    if (this.admission !== undefined && !this.admission.take(this.clock.steady())) {
       this.overloaded({ connection: context.connection.id }, "handshake refused: over handshakesPerSecond");
       throw new ProtocolError(ErrorCode.OVERLOADED, "over the server's handshake rate; retry after a backoff");
     }

@@ -47,7 +47,10 @@ export function serverAnswers(input: Buffer): Buffer[] {
   const dispatcher = new Dispatcher(registry, config, pino({ level: "silent" }));
   const transport = new CapturingTransport();
   const limits = { maxBodyBytes: SERVER.maxBodyBytes, maxQueuedFrames: 32, maxOutboundBytes: 1 << 20 };
-  const connection = new ServerConnection("v", transport, dispatcher, NO_LIFECYCLE, limits, { now: () => 0 });
+  const connection = new ServerConnection("v", transport, dispatcher, NO_LIFECYCLE, limits, {
+    now: () => 0,
+    steady: () => 0,
+  });
   connection.receive(input);
   return transport.written;
 }

@@ -13,6 +13,10 @@ class StoppedClock {
     return this.at;
   }
 
+  steady(): number {
+    return this.at;
+  }
+
   advance(ms: number): void {
     this.at += ms;
   }

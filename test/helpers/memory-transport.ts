@@ -23,6 +23,8 @@ export class MemoryTransport implements ByteTransport {
   readonly kind = "memory";
   readonly remoteAddress = "memory";
   readonly packets: Packet[] = [];
+  /** write() calls, each one a chunk queued on a real socket. */
+  writes = 0;
   bufferedBytes = 0;
   paused = false;
   pauses = 0;
@@ -39,6 +41,7 @@ export class MemoryTransport implements ByteTransport {
       queueMicrotask(() => onWritten?.(new Error("transport is closed")));
       return;
     }
+    this.writes++;
     this.decoder.push(data, (p) => this.packets.push({ ...p, body: Buffer.from(p.body) }));
     this.wake();
     queueMicrotask(() => onWritten?.(null));
@@ -182,7 +185,7 @@ export function memoryConnection(
     dispatcher,
     lifecycle,
     config,
-    options.clock ?? { now: () => Date.now() },
+    options.clock ?? { now: () => Date.now(), steady: () => Date.now() },
   );
   transport.onClose = (reason) => connection.transportClosed(reason);
   return {

@@ -11,6 +11,7 @@ import {
   MPushServer,
   type Plugin,
   type ServerConfig,
+  systemClock,
 } from "../../core/index.js";
 
 export interface TestServer {
@@ -49,12 +50,16 @@ export async function startServer(
   return { server, config, port, keyFile, close };
 }
 
-/** Real time plus an offset the test moves forward. */
+/** Real time plus an offset the test moves forward: the wall clock only, as an operator setting it would. */
 export class ManualClock implements Clock {
   offsetMs = 0;
 
   now(): number {
     return Date.now() + this.offsetMs;
+  }
+
+  steady(): number {
+    return systemClock.steady();
   }
 
   advance(ms: number): void {

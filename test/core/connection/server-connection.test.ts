@@ -7,6 +7,7 @@ import type { CommandHandler, HandlerContext } from "../../../core/dispatch/comm
 import { Handles } from "../../../core/dispatch/handles.decorator.js";
 import { ok, type Reply } from "../../../core/dispatch/reply.js";
 import { RecordError } from "../../../core/errors/frame-errors.js";
+import { encodeFrame } from "../../../core/protocol/frame-encoder.js";
 import { Command, FrameFlag, OkReply } from "../../../core/protocol/index.js";
 import type { SessionContext } from "../../../core/session/session-context.js";
 import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";
@@ -96,9 +97,32 @@ test("reading pauses while outbound bytes exceed the limit, and resumes on drain
   t.false(transport.paused);
 });
 
+test("0xDF bytes arriving together are each echoed, in one write: a flood queues one chunk per read, not one per byte", (t) => {
+  const { receive, transport } = memoryConnection([new HeartbeatHandler()]);
+  receive(Buffer.alloc(1000, 0xdf));
+  t.is(transport.writes, 1);
+  t.is(transport.packets.length, 1000);
+  t.true(transport.packets.every((p) => p.cmd === Command.HEARTBEAT));
+  receive([0xdf]);
+  t.is(transport.writes, 2);
+});
+
+test("echoes of 0xDF queued behind a request in flight go out in one write once it is answered", async (t) => {
+  const held = new HeldHandler();
+  const { receive, transport } = memoryConnection([new HeartbeatHandler(), held]);
+  receive(Buffer.concat([encodeFrame(150, 0, 1, Buffer.alloc(0)), Buffer.alloc(20, 0xdf)]));
+  t.is(transport.writes, 0);
+  held.release();
+  t.is((await transport.next()).cmd, Command.OK);
+  await new Promise(setImmediate);
+  t.is(transport.packets.length, 20, "the reply was read; the 20 echoes remain");
+  t.true(transport.packets.every((p) => p.cmd === Command.HEARTBEAT));
+  t.is(transport.writes, 2, "the reply, then every echo together");
+});
+
 test("every inbound chunk refreshes lastReadAt, even a partial frame", (t) => {
   let now = 1000;
-  const { receive, connection } = memoryConnection([], { clock: { now: () => now } });
+  const { receive, connection } = memoryConnection([], { clock: { now: () => now, steady: () => now } });
   t.is(connection.openedAt, 1000);
   t.is(connection.lastReadAt, 1000);
   now = 5000;
