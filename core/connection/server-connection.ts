@@ -116,14 +116,16 @@ export class ServerConnection implements Connection {
       return;
     }
     const frame = this.outbound ? this.outbound.seal(cmd, flags, seq, body) : encodeFrame(cmd, flags, seq, body);
+    // Echoes owed for 0xDF that came before this frame's request go out first: replies keep the order of requests.
+    this.writeEchoes();
     this.pipe.write(frame, onWritten);
   }
 
   /**
-   * Every 0xDF is echoed, but the echoes owed for one chunk (or one run of
-   * queued packets) go out as one write: a client pumping 0xDF without reading
-   * would otherwise queue a write per byte, tens of bytes of heap each, past
-   * any outbound limit counted in bytes.
+   * Every 0xDF is echoed, but consecutive echoes within one chunk (or one run
+   * of queued packets) go out as one write, before the next frame: a client
+   * pumping 0xDF without reading would otherwise queue a write per byte, tens
+   * of bytes of heap each, past any outbound limit counted in bytes.
    */
   sendHeartbeat(): void {
     if (this.state === CLOSED) return;
@@ -225,11 +227,15 @@ export class ServerConnection implements Connection {
 
   private endBatch(): void {
     if (--this.batching > 0 || this.echoesOwed === 0) return;
-    const owed = this.echoesOwed;
-    this.echoesOwed = 0;
-    if (this.state === CLOSED) return;
-    this.pipe.write(owed === 1 ? heartbeatFrame() : Buffer.alloc(owed, HEARTBEAT_BYTE));
+    this.writeEchoes();
     this.updateFlow();
+  }
+
+  private writeEchoes(): void {
+    const owed = this.echoesOwed;
+    if (owed === 0) return;
+    this.echoesOwed = 0;
+    if (this.state !== CLOSED) this.pipe.write(owed === 1 ? heartbeatFrame() : Buffer.alloc(owed, HEARTBEAT_BYTE));
   }
 
   private readonly afterAsync = (): void => {
