@@ -286,10 +286,10 @@ export class MPushClient extends EventEmitter {
     // Whatever a server negotiates, this client's own checks need an interval they can keep.
     const heartbeatMs = Math.max(MIN_HEARTBEAT_MS, negotiatedMs);
     const margin = Math.min(1000, heartbeatMs / 10);
-    let probedAt = Date.now();
+    let probedAt = performance.now();
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => {
-      const now = Date.now();
+      const now = performance.now();
       const due = heartbeatMs - margin;
       if (now - connection.lastReadAt > 2 * heartbeatMs + margin) connection.close();
       else if (now - connection.lastWriteAt >= due || (now - connection.lastReadAt >= due && now - probedAt >= due)) {

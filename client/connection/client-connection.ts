@@ -37,8 +37,9 @@ interface Pending {
  * "close" likewise.
  */
 export class ClientConnection extends EventEmitter {
-  lastReadAt = Date.now();
-  lastWriteAt = Date.now();
+  /** performance.now() ms, as lastWriteAt: steady, so setting the wall clock never makes a live connection look silent. */
+  lastReadAt = performance.now();
+  lastWriteAt = performance.now();
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, Pending>();
   private outbound: RecordCipher | undefined;
@@ -113,7 +114,7 @@ export class ClientConnection extends EventEmitter {
 
   sendHeartbeat(): void {
     if (this.closed) return;
-    this.lastWriteAt = Date.now();
+    this.lastWriteAt = performance.now();
     this.socket.write(heartbeatFrame());
   }
 
@@ -146,7 +147,7 @@ export class ClientConnection extends EventEmitter {
 
   private write(cmd: number, flags: number, seq: number, body: Uint8Array): void {
     if (this.closed) throw this.closedError();
-    this.lastWriteAt = Date.now();
+    this.lastWriteAt = performance.now();
     this.socket.write(this.outbound ? this.outbound.seal(cmd, flags, seq, body) : encodeFrame(cmd, flags, seq, body));
   }
 
@@ -157,7 +158,7 @@ export class ClientConnection extends EventEmitter {
   }
 
   private receive(chunk: Buffer): void {
-    this.lastReadAt = Date.now();
+    this.lastReadAt = performance.now();
     try {
       this.decoder.push(chunk, (packet) => this.onPacket(packet));
     } catch (error) {
