@@ -155,13 +155,14 @@ test("on Redis the script checks the device's chain: a superseded chain is refus
 
 test("sweepExpired drops expired entries of the in-process map, keeps live ones, and leaves other stores alone", async (t) => {
   const keyv = createKeyv({ ...config.session, store: "memory" });
-  await keyv.set("short", "a", 10);
+  // Expiries are whole seconds away, so a busy machine between two lines cannot expire one early.
+  await keyv.set("short", "a", 5_000);
   await keyv.set("long", "b", 60_000);
   await keyv.set("forever", "c");
   const map = keyv.store as Map<string, unknown>;
   t.is(map.size, 3);
   t.is(sweepExpired(keyv, Date.now()), 0);
-  t.is(sweepExpired(keyv, Date.now() + 1000), 1, "only the 10 ms entry is past its expiry");
+  t.is(sweepExpired(keyv, Date.now() + 10_000), 1, "only the 5 s entry is past its expiry");
   t.is(map.size, 2);
   t.is(await keyv.get("long"), "b");
   t.is(await keyv.get("forever"), "c");
