@@ -36,6 +36,9 @@ export interface ByteTransport {
   /** Bytes accepted by write() and not yet handed to the OS. */
   readonly bufferedBytes: number;
   write(data: Buffer, onWritten?: (error?: Error | null) => void): void;
+  /** Holds writes until uncork(), then hands them to the OS together: one call for every reply to one read. */
+  cork(): void;
+  uncork(): void;
   pause(): void;
   resume(): void;
   /** Calls `callback` once buffered bytes have drained. */

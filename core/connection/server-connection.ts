@@ -63,7 +63,7 @@ export class ServerConnection implements Connection {
   private state = OPEN;
   private closeReason: string | undefined;
   private seq = 0;
-  /** > 0 while inbound bytes or queued packets are being worked through: heartbeat echoes are counted, not written. */
+  /** > 0 while inbound bytes or queued packets are being worked through: writes are corked, heartbeat echoes counted. */
   private batching = 0;
   private echoesOwed = 0;
 
@@ -100,7 +100,7 @@ export class ServerConnection implements Connection {
   receive(chunk: Buffer): void {
     if (this.state !== OPEN) return;
     this.lastReadAt = this.clock.steady();
-    this.batching++;
+    this.startBatch();
     try {
       this.decoder.push(chunk, this.onPacket);
     } catch (error) {
@@ -201,7 +201,7 @@ export class ServerConnection implements Connection {
   };
 
   private run(first: Packet): void {
-    this.batching++;
+    this.startBatch();
     try {
       let packet: Packet | undefined = first;
       while (packet !== undefined && this.state === OPEN) {
@@ -225,10 +225,21 @@ export class ServerConnection implements Connection {
     }
   }
 
+  /**
+   * A read, or a run of queued packets, is one batch: its replies (a client's
+   * pipelined requests, a flood of unknown commands) leave in one write call,
+   * not one each.
+   */
+  private startBatch(): void {
+    if (this.batching++ === 0) this.pipe.cork();
+  }
+
   private endBatch(): void {
-    if (--this.batching > 0 || this.echoesOwed === 0) return;
+    if (--this.batching > 0) return;
+    const echoed = this.echoesOwed > 0;
     this.writeEchoes();
-    this.updateFlow();
+    this.pipe.uncork();
+    if (echoed) this.updateFlow();
   }
 
   private writeEchoes(): void {

@@ -52,6 +52,14 @@ export class TcpTransport implements ByteTransport {
     this.socket.write(data, onWritten);
   }
 
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   pause(): void {
     this.socket.pause();
   }

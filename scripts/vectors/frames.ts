@@ -20,6 +20,8 @@ class CapturingTransport implements ByteTransport {
     this.written.push(Buffer.from(data));
     onWritten?.(null);
   }
+  cork(): void {}
+  uncork(): void {}
   pause(): void {}
   resume(): void {}
   onceDrained(callback: () => void): void {

@@ -25,6 +25,8 @@ export class MemoryTransport implements ByteTransport {
   readonly packets: Packet[] = [];
   /** write() calls, each one a chunk queued on a real socket. */
   writes = 0;
+  corks = 0;
+  uncorks = 0;
   bufferedBytes = 0;
   paused = false;
   pauses = 0;
@@ -45,6 +47,15 @@ export class MemoryTransport implements ByteTransport {
     this.decoder.push(data, (p) => this.packets.push({ ...p, body: Buffer.from(p.body) }));
     this.wake();
     queueMicrotask(() => onWritten?.(null));
+  }
+
+  /** Writes land at once here; the calls are counted so a test can see batches. */
+  cork(): void {
+    this.corks++;
+  }
+
+  uncork(): void {
+    this.uncorks++;
   }
 
   pause(): void {

@@ -120,6 +120,22 @@ test("echoes of 0xDF queued behind a request in flight go out in one write once 
   t.is(transport.writes, 2, "the reply, then every echo together");
 });
 
+test("the replies to one read are written corked, and handed on together once the read is worked through", (t) => {
+  const { receive, transport } = memoryConnection([new HeartbeatHandler()]);
+  receive(Buffer.concat([99, 98, 97].map((cmd, i) => encodeFrame(cmd, 0, i + 1, Buffer.alloc(0)))));
+  t.is(transport.writes, 3);
+  t.is(transport.corks, 1);
+  t.is(transport.uncorks, 1);
+  t.deepEqual(
+    transport.packets.map((p) => [p.cmd, p.seq]),
+    [
+      [Command.ERROR, 1],
+      [Command.ERROR, 2],
+      [Command.ERROR, 3],
+    ],
+  );
+});
+
 test("every inbound chunk refreshes lastReadAt, even a partial frame", (t) => {
   let now = 1000;
   const { receive, connection } = memoryConnection([], { clock: { now: () => now, steady: () => now } });

@@ -38,6 +38,8 @@ class HeldPipe implements ByteTransport {
   write(data: Buffer, onWritten?: (error?: Error | null) => void): void {
     this.writes.push({ data, done: onWritten ?? (() => {}) });
   }
+  cork(): void {}
+  uncork(): void {}
   pause(): void {}
   resume(): void {}
   onceDrained(): void {}
