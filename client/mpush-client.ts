@@ -34,6 +34,8 @@ export interface MPushClientOptions {
   readonly backoff?: BackoffPolicy;
   readonly connectTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** How long one load, save or clear of `storage` may take before it counts as failed. Default 5 s. */
+  readonly storageTimeoutMs?: number;
 }
 
 type ServerKeyInput = PinnedServerKey | string | Uint8Array;
@@ -164,7 +166,7 @@ export class MPushClient extends EventEmitter {
   }
 
   private async establish(connection: ClientConnection): Promise<ConnectOutcome> {
-    const storage = new StorageCalls(this.storage);
+    const storage = new StorageCalls(this.storage, this.options.storageTimeoutMs ?? STORAGE_TIMEOUT_MS);
     const stored = this.unsaved ?? (await storage.load());
     let fastConnectError: string | undefined;
     if (stored && this.usable(stored)) {
@@ -347,6 +349,7 @@ export class MPushClient extends EventEmitter {
   }
 }
 
+const STORAGE_TIMEOUT_MS = 5000;
 /** Below this a negotiated heartbeat is taken as this: no server the client can use heartbeats faster. */
 const MIN_HEARTBEAT_MS = 1000;
 /** Longer than this, setTimeout fires at once (with only a warning). */
@@ -366,6 +369,7 @@ function checkOptions(options: MPushClientOptions, wish: HeartbeatWish): void {
   const timers: [string, number | undefined][] = [
     ["connectTimeoutMs", options.connectTimeoutMs],
     ["requestTimeoutMs", options.requestTimeoutMs],
+    ["storageTimeoutMs", options.storageTimeoutMs],
     ["backoff.baseMs", options.backoff?.baseMs],
     ["backoff.maxMs", options.backoff?.maxMs],
   ];

@@ -4,17 +4,22 @@ import type { ClientSession, SessionStorage } from "./client-session.js";
 /**
  * One connection attempt's calls to the application's storage. A failure is
  * kept, not thrown: a full disk or a broken keystore must not cost the
- * connection, nor make every attempt handshake again.
+ * connection, nor make every attempt handshake again. A call that does not
+ * settle within `timeoutMs` counts as failed, so a storage that hangs cannot
+ * hold the client's attempts up forever.
  */
 export class StorageCalls {
   /** The latest failure of this attempt. */
   failure: SessionStorageError | undefined;
 
-  constructor(private readonly storage: SessionStorage) {}
+  constructor(
+    private readonly storage: SessionStorage,
+    private readonly timeoutMs: number,
+  ) {}
 
   async load(): Promise<ClientSession | undefined> {
     try {
-      return await this.storage.load();
+      return await this.bounded(this.storage.load());
     } catch (cause) {
       this.fail("load", cause);
       return undefined;
@@ -24,7 +29,7 @@ export class StorageCalls {
   /** Whether the session was saved. */
   async save(session: ClientSession): Promise<boolean> {
     try {
-      await this.storage.save(session);
+      await this.bounded(this.storage.save(session));
       return true;
     } catch (cause) {
       this.fail("save", cause);
@@ -34,10 +39,18 @@ export class StorageCalls {
 
   async clear(): Promise<void> {
     try {
-      await this.storage.clear();
+      await this.bounded(this.storage.clear());
     } catch (cause) {
       this.fail("clear", cause);
     }
+  }
+
+  private bounded<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    return Promise.race([call, late]).finally(() => clearTimeout(timer));
   }
 
   private fail(what: string, cause: unknown): void {

@@ -132,3 +132,24 @@ test("the CLI with a session file it cannot write prints its line, then exits 1 
   t.is(JSON.parse(lines[0] as string).outcome, "handshake");
   t.is(stderr.trim(), `mpush: connected, but cannot save the session: ${dir}: it is a directory`);
 });
+
+test("a storage that never answers counts as failed after storageTimeoutMs: the client connects all the same", async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const hanging = new FlakyStorage();
+  hanging.load = () => new Promise<never>(() => {});
+  hanging.save = () => new Promise<never>(() => {});
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: server.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    storage: hanging,
+    storageTimeoutMs: 200,
+  });
+  t.teardown(() => client.close());
+  const outcome = await client.connect();
+  t.is(outcome.outcome, "handshake");
+  t.is(outcome.storageError?.message, "cannot save the session: no answer within 200 ms");
+  t.true(client.isConnected);
+});
