@@ -281,6 +281,8 @@ export class MPushClient extends EventEmitter {
     }
     const previous = this.connection;
     this.connection = connection;
+    // A reconnect start() had scheduled is moot now: connect() got there first.
+    clearTimeout(this.reconnectTimer);
     // Its close is no loss to report: lost() ignores a connection that is no longer the current one.
     if (previous !== undefined && previous !== connection) previous.close();
     connection.on("packet", (packet: Packet) => emitToApplication(this, "packet", packet));

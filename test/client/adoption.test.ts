@@ -8,8 +8,10 @@ import {
   MemorySessionStorage,
   MPushClient,
 } from "../../client/index.js";
+import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { type CommandHandler, definePlugin, Handles, Hooks, registerHandlers } from "../../core/index.js";
-import { startServer } from "../helpers/server.js";
+import { freePort } from "../../scripts/free-port.js";
+import { startServer, tempKeyFile } from "../helpers/server.js";
 import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
 import { FrameProxy } from "../helpers/tcp-proxy.js";
 import { eventually, sleep } from "../helpers/wait.js";
@@ -164,4 +166,38 @@ test("close() against a peer that never closes its side still releases the socke
   ]);
   t.is(settled, "closed");
   t.false(connection.isOpen);
+});
+
+test("connect() while start() waits out a backoff takes over: the scheduled reconnect does not open a second connection", async (t) => {
+  const port = await freePort();
+  const keyFile = tempKeyFile();
+  await IdentityKey.loadOrCreate(keyFile);
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port,
+    serverKey: pinnedKey(keyFile),
+    device: DEVICE,
+    backoff: { baseMs: 400, factor: 1, maxMs: 400, jitter: 0 },
+  });
+  t.teardown(() => client.close());
+  client.on("error", () => {});
+  let opened = 0;
+  const counter = definePlugin({
+    name: "test-counter",
+    register(container) {
+      container.resolve(Hooks).add("onConnection", () => {
+        opened++;
+      });
+    },
+  });
+  // Nothing listens yet: the first attempt fails and a reconnect is scheduled.
+  client.start();
+  await sleep(50);
+  const server = await startServer({ port, keyFile }, [{ plugin: counter }]);
+  t.teardown(server.close);
+  await client.connect();
+  // Past the scheduled reconnect.
+  await sleep(700);
+  t.is(opened, 1);
+  t.true(client.isConnected);
 });
