@@ -11,8 +11,9 @@ import {
 import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { type CommandHandler, definePlugin, Handles, Hooks, registerHandlers } from "../../core/index.js";
 import { freePort } from "../../scripts/free-port.js";
+import { clientOf } from "../helpers/sdk-client.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
-import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
+import { DEVICE } from "../helpers/session-peer.js";
 import { FrameProxy } from "../helpers/tcp-proxy.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
@@ -58,13 +59,7 @@ class SlowStorage extends MemorySessionStorage {
 test("pushes sent the moment the session exists reach the application, after a handshake and after a resume", async (t) => {
   const server = await startServer({}, [{ plugin: greeter }]);
   t.teardown(server.close);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage: new SlowStorage(100),
-  });
+  const client = clientOf(server, { storage: new SlowStorage(100) });
   t.teardown(() => client.close());
   const pushes: string[] = [];
   client.on("packet", (packet) => {
@@ -82,14 +77,10 @@ test("a connection that closes while its session is being saved is not taken on:
   const proxy = await FrameProxy.start(server.port);
   t.teardown(() => proxy.close());
   const storage = new SlowStorage(300);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: proxy.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage,
-    backoff: { baseMs: 50, factor: 1, maxMs: 50, jitter: 0 },
-  });
+  const client = clientOf(
+    { port: proxy.port, keyFile: server.keyFile },
+    { storage, backoff: { baseMs: 50, factor: 1, maxMs: 50, jitter: 0 } },
+  );
   t.teardown(() => client.close());
   const established: ConnectOutcome[] = [];
   const errors: Error[] = [];
@@ -109,12 +100,7 @@ test("a connection that closes while its session is being saved is not taken on:
 test("a client that only sends messages nobody answers keeps its connection: heartbeats still go out", async (t) => {
   const server = await startServer({ heartbeat: { minMs: 1000, maxMs: 1000 } }, [{ plugin: silent }]);
   t.teardown(server.close);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-  });
+  const client = clientOf(server);
   t.teardown(() => client.close());
   const lost: string[] = [];
   client.on("disconnected", (reason: string) => lost.push(reason));
@@ -172,13 +158,7 @@ test("connect() while start() waits out a backoff takes over: the scheduled reco
   const port = await freePort();
   const keyFile = tempKeyFile();
   await IdentityKey.loadOrCreate(keyFile);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port,
-    serverKey: pinnedKey(keyFile),
-    device: DEVICE,
-    backoff: { baseMs: 400, factor: 1, maxMs: 400, jitter: 0 },
-  });
+  const client = clientOf({ port, keyFile }, { backoff: { baseMs: 400, factor: 1, maxMs: 400, jitter: 0 } });
   t.teardown(() => client.close());
   client.on("error", () => {});
   let opened = 0;

@@ -1,9 +1,9 @@
 import "reflect-metadata";
 import test from "ava";
-import { MPushClient } from "../../client/index.js";
 import { RawClient } from "../helpers/raw-client.js";
+import { clientOf } from "../helpers/sdk-client.js";
 import { startServer } from "../helpers/server.js";
-import { DEVICE, pinnedKey, rawHandshake } from "../helpers/session-peer.js";
+import { pinnedKey, rawHandshake } from "../helpers/session-peer.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
 const HEARTBEAT = { minMs: 1000, maxMs: 1000, maxMissed: 2, graceMs: 100 };
@@ -11,12 +11,7 @@ const HEARTBEAT = { minMs: 1000, maxMs: 1000, maxMissed: 2, graceMs: 100 };
 test("an idle MPushClient stays connected well past maxMissed x interval: its heartbeats keep it alive", async (t) => {
   const server = await startServer({ heartbeat: HEARTBEAT, sweepIntervalMs: 100 });
   t.teardown(server.close);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-  });
+  const client = clientOf(server);
   t.teardown(() => client.close());
   let disconnected = false;
   client.on("disconnected", () => {

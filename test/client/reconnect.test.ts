@@ -1,25 +1,15 @@
 import "reflect-metadata";
 import test from "ava";
-import { type ConnectOutcome, MemorySessionStorage, MPushClient, type MPushClientOptions } from "../../client/index.js";
+import { type ConnectOutcome, MemorySessionStorage, MPushClient } from "../../client/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RedisServer } from "../helpers/redis.js";
+import { clientOf } from "../helpers/sdk-client.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
-import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
+import { DEVICE } from "../helpers/session-peer.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
 const FAST = { baseMs: 50, factor: 1.5, maxMs: 300, jitter: 0.2 };
-
-/** A client of `server` (its port and pinned key) as DEVICE, with `options` on top. */
-function clientOf(server: { port: number; keyFile: string }, options: Partial<MPushClientOptions> = {}): MPushClient {
-  return new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    ...options,
-  });
-}
 
 function collect(client: MPushClient) {
   const established: ConnectOutcome[] = [];

@@ -7,12 +7,11 @@ import {
   type ClientSession,
   type ConnectOutcome,
   MemorySessionStorage,
-  MPushClient,
   SessionStorageError,
 } from "../../client/index.js";
 import { runCli } from "../helpers/child-process.js";
+import { clientOf } from "../helpers/sdk-client.js";
 import { startServer } from "../helpers/server.js";
-import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
 /** An application's storage that fails on demand, as a full disk or a locked keystore would. */
@@ -37,14 +36,7 @@ async function setup(t: import("ava").ExecutionContext) {
   const server = await startServer();
   t.teardown(() => server.close());
   const storage = new FlakyStorage();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage,
-    backoff: { baseMs: 50, factor: 1, maxMs: 50, jitter: 0 },
-  });
+  const client = clientOf(server, { storage, backoff: { baseMs: 50, factor: 1, maxMs: 50, jitter: 0 } });
   t.teardown(() => client.close());
   return { server, storage, client };
 }
@@ -139,14 +131,7 @@ test("a storage that never answers counts as failed after storageTimeoutMs: the 
   const hanging = new FlakyStorage();
   hanging.load = () => new Promise<never>(() => {});
   hanging.save = () => new Promise<never>(() => {});
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage: hanging,
-    storageTimeoutMs: 200,
-  });
+  const client = clientOf(server, { storage: hanging, storageTimeoutMs: 200 });
   t.teardown(() => client.close());
   const outcome = await client.connect();
   t.is(outcome.outcome, "handshake");

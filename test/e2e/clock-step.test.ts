@@ -1,21 +1,15 @@
 import "reflect-metadata";
 import test from "ava";
-import { MPushClient } from "../../client/index.js";
 import { RawClient } from "../helpers/raw-client.js";
+import { clientOf } from "../helpers/sdk-client.js";
 import { ManualClock, startServer } from "../helpers/server.js";
-import { DEVICE, pinnedKey } from "../helpers/session-peer.js";
 import { sleep } from "../helpers/wait.js";
 
 test("the wall clock stepped an hour forward closes no connection as idle", async (t) => {
   const clock = new ManualClock();
   const server = await startServer({ sweepIntervalMs: 20 }, [], { clock });
   t.teardown(server.close);
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: server.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-  });
+  const client = clientOf(server);
   t.teardown(() => client.close());
   const lost: string[] = [];
   client.on("disconnected", (reason: string) => lost.push(reason));
