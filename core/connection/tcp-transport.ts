@@ -69,11 +69,18 @@ export class TcpTransport implements ByteTransport {
   }
 
   onceDrained(callback: () => void): void {
+    const socket = this.socket;
+    // Nothing will drain a socket that is ending or gone; its close comes instead. Calling back
+    // here would have the caller ask again at once, every tick, and never let that close arrive.
+    if (socket.destroyed || socket.writableEnded) return;
     // Node says "drain" only after a write found its 16 KiB high-water mark reached, so a lower
     // outbound limit would wait for it forever. An empty write's callback runs once everything
     // written before it has been handed to the OS, whatever the mark.
-    if (this.socket.writableNeedDrain) this.socket.once("drain", callback);
-    else this.socket.write(EMPTY, () => callback());
+    if (socket.writableNeedDrain) socket.once("drain", callback);
+    else
+      socket.write(EMPTY, (error) => {
+        if (!error) callback();
+      });
   }
 
   end(): void {

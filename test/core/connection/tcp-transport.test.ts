@@ -65,3 +65,20 @@ test("onceDrained fires once the peer has read everything, even with less queued
   t.is(outcome, "drained");
   t.is(transport.bufferedBytes, 0);
 });
+
+test("onceDrained on a socket that is ending or gone never calls back: its close comes instead", async (t) => {
+  const { client, accepted } = await acceptedPair(t);
+  t.teardown(() => client.destroy());
+  client.pause();
+  const transport = new TcpTransport(accepted);
+  const chunk = Buffer.alloc(512, 1);
+  while (transport.bufferedBytes === 0) transport.write(chunk);
+  accepted.end();
+  let calls = 0;
+  transport.onceDrained(() => calls++);
+  accepted.destroy();
+  transport.onceDrained(() => calls++);
+  await once(accepted, "close");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.is(calls, 0);
+});
