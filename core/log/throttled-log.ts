@@ -25,7 +25,7 @@ const unrefTimer: Schedule = (flush, ms) => {
 export function throttledWarn(
   log: Logger,
   intervalMs: number,
-  now: () => number = Date.now,
+  now: () => number = steadyNow,
   schedule: Schedule = unrefTimer,
 ) {
   return throttledLog(log, "warn", intervalMs, now, schedule);
@@ -36,7 +36,7 @@ export function throttledLog(
   log: Logger,
   level: "info" | "warn" | "error",
   intervalMs: number,
-  now: () => number = Date.now,
+  now: () => number = steadyNow,
   schedule: Schedule = unrefTimer,
 ) {
   let last = Number.NEGATIVE_INFINITY;
@@ -61,4 +61,9 @@ export function throttledLog(
     if (held === undefined) schedule(flush, last + intervalMs - at);
     held = { fields, message };
   };
+}
+
+/** Intervals between log lines are durations: a wall-clock step must not silence a storm's lines. */
+function steadyNow(): number {
+  return performance.now();
 }

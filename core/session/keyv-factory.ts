@@ -71,15 +71,24 @@ export function parseClusterUrl(store: string): ClusterUrl | undefined {
   const credentials: { username?: string; password?: string } = {};
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(":");
-    const username = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
+    const username = decoded(colon < 0 ? userinfo : userinfo.slice(0, colon));
     if (username !== "") credentials.username = username;
-    if (colon >= 0) credentials.password = decodeURIComponent(userinfo.slice(colon + 1));
+    if (colon >= 0) credentials.password = decoded(userinfo.slice(colon + 1));
   }
   const nodes = hosts
     .split(",")
     .map((node) => node.trim())
     .filter((node) => node !== "");
   return { scheme, tls: scheme === "rediss", nodes, credentials };
+}
+
+/** Percent-decoded, or as written when it is not valid percent-encoding (a raw "%" in a password). */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**

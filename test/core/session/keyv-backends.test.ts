@@ -191,3 +191,7 @@ test("a password holding '@' or '/' unencoded is still the cluster's, and the ho
   t.deepEqual(parsed?.credentials, { password: "s3cr/Et@pw==" });
   t.deepEqual(parsed?.nodes, ["a:7000", "b:7001"]);
 });
+
+test("a raw '%' in a cluster password is taken as written, not a boot-time URIError", (t) => {
+  t.deepEqual(parseClusterUrl("redis+cluster://:100%sure@a:7000")?.credentials, { password: "100%sure" });
+});
