@@ -15,7 +15,7 @@ import {
   startHandshake,
 } from "./flows/handshake-flow.js";
 import { type ClientSession, MemorySessionStorage, type SessionStorage } from "./session/client-session.js";
-import { StorageCalls } from "./session/storage-calls.js";
+import { StorageCalls, StorageQueue } from "./session/storage-calls.js";
 
 export interface MPushClientOptions {
   readonly host: string;
@@ -84,6 +84,8 @@ export class MPushClient extends EventEmitter {
   private generation = 0;
   /** The latest session while the storage has failed to save it: resumes use it, not the stale stored one. */
   private unsaved: ClientSession | undefined;
+  /** Every storage call of this client, one after another, so a late one never lands after a newer one. */
+  private readonly storageQueue = new StorageQueue();
 
   constructor(private readonly options: MPushClientOptions) {
     super();
@@ -166,7 +168,11 @@ export class MPushClient extends EventEmitter {
   }
 
   private async establish(connection: ClientConnection): Promise<ConnectOutcome> {
-    const storage = new StorageCalls(this.storage, this.options.storageTimeoutMs ?? STORAGE_TIMEOUT_MS);
+    const storage = new StorageCalls(
+      this.storage,
+      this.storageQueue,
+      this.options.storageTimeoutMs ?? STORAGE_TIMEOUT_MS,
+    );
     const stored = this.unsaved ?? (await storage.load());
     let fastConnectError: string | undefined;
     if (stored && this.usable(stored)) {
@@ -265,8 +271,9 @@ export class MPushClient extends EventEmitter {
 
   /**
    * Takes the connection on, or throws if it closed while the session was
-   * being saved. Returns what delivers the pushes that came meanwhile, for the
-   * caller to run once it has announced the connection.
+   * being saved (after delivering the pushes that came before the close).
+   * Returns what delivers the pushes that came meanwhile, for the caller to
+   * run once it has announced the connection.
    *
    * A heartbeat goes out when nothing was written for about an interval, or
    * when nothing was read and no heartbeat went out for that long: a client
@@ -277,6 +284,8 @@ export class MPushClient extends EventEmitter {
   private adopt(connection: ClientConnection, negotiatedMs: number, pending: PendingEvents): () => void {
     pending.stop();
     if (pending.closeReason !== undefined) {
+      // What arrived before the close arrived whole: the server counts it as delivered.
+      for (const packet of pending.packets) emitToApplication(this, "packet", packet);
       throw new Error(`connection lost while the session was being saved: ${pending.closeReason}`);
     }
     const previous = this.connection;
@@ -375,9 +384,10 @@ function checkOptions(options: MPushClientOptions, wish: HeartbeatWish): void {
     ["backoff.baseMs", options.backoff?.baseMs],
     ["backoff.maxMs", options.backoff?.maxMs],
   ];
+  // 0 would fail every call, or retry in a tight loop.
   for (const [name, value] of timers) {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0 && value <= TIMER_MAX_MS)) {
-      throw new RangeError(`${name} must be from 0 to ${TIMER_MAX_MS} ms, got ${value}`);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 1 && value <= TIMER_MAX_MS)) {
+      throw new RangeError(`${name} must be from 1 to ${TIMER_MAX_MS} ms, got ${value}`);
     }
   }
 }

@@ -2,6 +2,22 @@ import { SessionStorageError } from "../flows/client-errors.js";
 import type { ClientSession, SessionStorage } from "./client-session.js";
 
 /**
+ * Runs storage calls one after another. A call that timed out may still be
+ * running; the next one waits for it to settle, so an old save or a clear that
+ * answers late can never overwrite a newer session. While a call hangs, the
+ * ones behind it time out too, which is what a hung storage deserves.
+ */
+export class StorageQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(call: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(call, call);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
  * One connection attempt's calls to the application's storage. A failure is
  * kept, not thrown: a full disk or a broken keystore must not cost the
  * connection, nor make every attempt handshake again. A call that does not
@@ -14,12 +30,13 @@ export class StorageCalls {
 
   constructor(
     private readonly storage: SessionStorage,
+    private readonly queue: StorageQueue,
     private readonly timeoutMs: number,
   ) {}
 
   async load(): Promise<ClientSession | undefined> {
     try {
-      return await this.bounded(this.storage.load());
+      return await this.bounded(() => this.storage.load());
     } catch (cause) {
       this.fail("load", cause);
       return undefined;
@@ -29,7 +46,7 @@ export class StorageCalls {
   /** Whether the session was saved. */
   async save(session: ClientSession): Promise<boolean> {
     try {
-      await this.bounded(this.storage.save(session));
+      await this.bounded(() => this.storage.save(session));
       return true;
     } catch (cause) {
       this.fail("save", cause);
@@ -39,18 +56,19 @@ export class StorageCalls {
 
   async clear(): Promise<void> {
     try {
-      await this.bounded(this.storage.clear());
+      await this.bounded(() => this.storage.clear());
     } catch (cause) {
       this.fail("clear", cause);
     }
   }
 
-  private bounded<T>(call: Promise<T>): Promise<T> {
+  /** The wait counts from the call being asked for, queue included. */
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
-    return Promise.race([call, late]).finally(() => clearTimeout(timer));
+    return Promise.race([this.queue.run(call), late]).finally(() => clearTimeout(timer));
   }
 
   private fail(what: string, cause: unknown): void {

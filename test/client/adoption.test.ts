@@ -71,6 +71,32 @@ test("pushes sent the moment the session exists reach the application, after a h
   t.deepEqual(pushes, ["new", "resumed"]);
 });
 
+test("a push that came before the connection closed during the save still reaches the application, once", async (t) => {
+  // Greets every session, then hangs up on the first: the client is still saving it.
+  const greetAndHangUp = definePlugin({
+    name: "test-greet-and-hang-up",
+    register(container) {
+      container.resolve(Hooks).add("onSessionEstablished", (connection, session) => {
+        connection.send(PUSH, 0, connection.nextSeq(), Buffer.from(session.resumed ? "resumed" : "new"));
+        if (!session.resumed) connection.close("bye");
+      });
+    },
+  });
+  const server = await startServer({}, [{ plugin: greetAndHangUp }]);
+  t.teardown(server.close);
+  const client = clientOf(server, {
+    storage: new SlowStorage(200),
+    backoff: { baseMs: 50, factor: 1, maxMs: 50, jitter: 0 },
+  });
+  t.teardown(() => client.close());
+  client.on("error", () => {});
+  const pushes: string[] = [];
+  client.on("packet", (packet) => pushes.push(packet.body.toString()));
+  client.start();
+  await eventually(() => (pushes.includes("resumed") ? true : undefined), 5000);
+  t.deepEqual(pushes, ["new", "resumed"]);
+});
+
 test("a connection that closes while its session is being saved is not taken on: the client reconnects and resumes", async (t) => {
   const server = await startServer();
   t.teardown(server.close);
@@ -130,6 +156,9 @@ test("heartbeat bounds the wrong way round, or timers past what setTimeout holds
   t.throws(() => new MPushClient({ ...base, backoff: { baseMs: 100, factor: 2, maxMs: 2 ** 40, jitter: 0 } }), {
     instanceOf: RangeError,
   });
+  for (const zero of [{ requestTimeoutMs: 0 }, { connectTimeoutMs: 0 }, { storageTimeoutMs: 0 }]) {
+    t.throws(() => new MPushClient({ ...base, ...zero }), { instanceOf: RangeError }, JSON.stringify(zero));
+  }
   t.notThrows(() => new MPushClient({ ...base, heartbeat: { minMs: 5000, maxMs: 0 } }));
 });
 

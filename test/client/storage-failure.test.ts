@@ -9,6 +9,7 @@ import {
   MemorySessionStorage,
   SessionStorageError,
 } from "../../client/index.js";
+import { StorageCalls, StorageQueue } from "../../client/session/storage-calls.js";
 import { runCli } from "../helpers/child-process.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer } from "../helpers/server.js";
@@ -137,4 +138,32 @@ test("a storage that never answers counts as failed after storageTimeoutMs: the 
   t.is(outcome.outcome, "handshake");
   t.is(outcome.storageError?.message, "cannot save the session: no answer within 200 ms");
   t.true(client.isConnected);
+});
+
+test("storage calls run one after another: a clear that answers late cannot wipe the session saved after it", async (t) => {
+  const storage = new FlakyStorage();
+  let clears = 0;
+  storage.clear = async () => {
+    await sleep(300);
+    clears++;
+    return MemorySessionStorage.prototype.clear.call(storage);
+  };
+  const queue = new StorageQueue();
+  const calls = new StorageCalls(storage, queue, 100);
+  await calls.clear();
+  t.regex(calls.failure?.message ?? "", /no answer within 100 ms/);
+  const session = {
+    sessionId: "s".repeat(24),
+    sessionSecret: Buffer.alloc(32, 7).toString("base64"),
+    deviceId: "d",
+    expiresAtMs: Date.now() + 60_000,
+    heartbeatMs: 1000,
+    serverFingerprint: "SHA256:x",
+    clockOffsetMs: 0,
+  };
+  // Behind the late clear: it too gives up waiting, but it still runs after the clear, not before.
+  t.false(await calls.save(session));
+  await eventually(() => (storage.saved !== undefined ? true : undefined), 2000);
+  t.is(clears, 1);
+  t.deepEqual(await storage.load(), session);
 });
