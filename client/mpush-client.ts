@@ -326,11 +326,12 @@ export class MPushClient extends EventEmitter {
 
   private async tryConnect(generation: number): Promise<void> {
     const current = () => this.running && generation === this.generation;
-    if (!current()) return;
+    // connect() may have got there first: start() only keeps a connection, it never replaces one.
+    if (!current() || this.isConnected) return;
     try {
       const { connection, outcome, pending } = await this.openSession();
-      if (!current()) {
-        // close() (or a new start()) came while this attempt was in flight: its session stays stored, the connection goes.
+      if (!current() || this.isConnected) {
+        // close(), a new start() or a connect() came while this attempt was in flight: its session stays stored, the connection goes.
         pending.stop();
         connection.close();
         return;
@@ -340,7 +341,7 @@ export class MPushClient extends EventEmitter {
       emitToApplication(this, "established", outcome);
       deliverPending();
     } catch (error) {
-      if (!current()) return;
+      if (!current() || this.isConnected) return;
       if (this.listenerCount("error") > 0) emitToApplication(this, "error", error);
       // Never give up for good: a forged reply would then silence the client forever. Wait the longest instead.
       this.scheduleReconnect(isPersistentFailure(error));
