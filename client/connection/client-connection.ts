@@ -172,6 +172,11 @@ export class ClientConnection extends EventEmitter {
       emitToApplication(this, "heartbeat");
       return;
     }
+    // Before the switch the server sends nothing but the clear reply to the request in hand: anyone on
+    // the path could forge anything else, and the application would take it for a push.
+    if (this.inbound === undefined && ((raw.flags & FrameFlag.ENCRYPTED) !== 0 || !this.pending.has(raw.seq))) {
+      throw new Error(`unexpected frame before the session was established (cmd ${raw.cmd}, seq ${raw.seq})`);
+    }
     let packet: Packet = this.inbound
       ? { ...raw, flags: raw.flags & ~FrameFlag.ENCRYPTED, body: this.inbound.open(raw) }
       : { ...raw, body: Buffer.from(raw.body) };

@@ -5,7 +5,10 @@ import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
 import { Command } from "../../core/protocol/index.js";
+import { clientOf } from "../helpers/sdk-client.js";
+import { startServer } from "../helpers/server.js";
 import { DEVICE } from "../helpers/session-peer.js";
+import { FrameProxy, frameOf } from "../helpers/tcp-proxy.js";
 
 /** Not an ErrorReply: a field tag with no value. */
 const GARBAGE = Buffer.from([0xff, 0xff, 0xff]);
@@ -49,5 +52,25 @@ test("MPushClient.connect() against such a peer fails instead of hanging", async
   });
   t.teardown(() => client.close());
   await t.throwsAsync(client.connect(), { message: "malformed ERROR reply to command 2" });
+  t.false(client.isConnected);
+});
+
+test("a clear frame forged in front of the HANDSHAKE reply is refused, never delivered as a push", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  let injected = false;
+  const proxy = await FrameProxy.start(server.port, (packet) => {
+    const genuine = frameOf(packet);
+    if (injected) return genuine;
+    injected = true;
+    return Buffer.concat([encodeFrame(15, 0, 0x8000_0001, Buffer.from("FORGED: transfer $1000")), genuine]);
+  });
+  t.teardown(() => proxy.close());
+  const client = clientOf({ port: proxy.port, keyFile: server.keyFile });
+  t.teardown(() => client.close());
+  const pushes: unknown[] = [];
+  client.on("packet", (packet) => pushes.push(packet));
+  await t.throwsAsync(client.connect(), { message: /unexpected frame before the session was established/ });
+  t.deepEqual(pushes, []);
   t.false(client.isConnected);
 });
