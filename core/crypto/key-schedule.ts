@@ -8,7 +8,7 @@ import { HmacKey, hmacSha256, sha256 } from "./sha256.js";
  *
  * Full handshake (TLS 1.3 (EC)DHE without PSK):
  *   shared     = X25519(client_share, server_share)
- *   TH         = SHA-256(HandshakeRequest body || server_hello)
+ *   TH         = SHA-256(len(request) || request || len(server_hello) || server_hello)
  *   hs         = HKDF-Extract(0^32, shared)
  *   c_traffic  = Derive-Secret(hs, "c ap traffic", TH)
  *   s_traffic  = Derive-Secret(hs, "s ap traffic", TH)
@@ -18,7 +18,7 @@ import { HmacKey, hmacSha256, sha256 } from "./sha256.js";
  *   early      = HKDF-Extract(0^32, session)
  *   binder_key = Derive-Secret(early, "res binder", SHA-256(""))
  *   binder     = HMAC-SHA256(binder_key, SHA-256(hello))
- *   TH         = SHA-256(hello || server_hello)
+ *   TH         = SHA-256(len(hello) || hello || len(server_hello) || server_hello)
  *   c_traffic  = Derive-Secret(early, "c ap traffic", TH)
  *   s_traffic  = Derive-Secret(early, "s ap traffic", TH)
  *   session'   = Derive-Secret(early, "res master", TH)      (the rotated session's secret)
@@ -55,8 +55,22 @@ export interface EstablishedSecrets {
   readonly sessionSecret: Buffer;
 }
 
+/**
+ * Each part is prefixed with its length (4 bytes, big-endian), so no bytes can
+ * move from the end of one to the start of the other: protobuf ignores what it
+ * does not know and lets a later field win, so without the prefixes a man in
+ * the middle could append fields to the client's request (a device id of his
+ * choosing) and prepend the same bytes to the server's hello, and both sides
+ * would hash, sign and verify the same bytes.
+ */
 export function transcriptHash(first: Uint8Array, second: Uint8Array): Buffer {
-  return sha256(first, second);
+  return sha256(lengthOf(first), first, lengthOf(second), second);
+}
+
+function lengthOf(part: Uint8Array): Buffer {
+  const prefix = Buffer.allocUnsafe(4);
+  prefix.writeUInt32BE(part.length, 0);
+  return prefix;
 }
 
 export function directionKeys(trafficSecret: Uint8Array): DirectionKeys {

@@ -21,9 +21,14 @@ export class FrameProxy {
     readonly port: number,
   ) {}
 
-  static async start(upstreamPort: number, rewriteFromServer?: Rewrite): Promise<FrameProxy> {
+  /** `rewriteFromClient` rewrites the frames the client sends, as `rewriteFromServer` those of the server. */
+  static async start(
+    upstreamPort: number,
+    rewriteFromServer?: Rewrite,
+    rewriteFromClient?: Rewrite,
+  ): Promise<FrameProxy> {
     let proxy: FrameProxy | undefined;
-    const server = createServer((client) => proxy?.accept(client, upstreamPort, rewriteFromServer));
+    const server = createServer((client) => proxy?.accept(client, upstreamPort, rewriteFromServer, rewriteFromClient));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     proxy = new FrameProxy(server, typeof address === "object" && address ? address.port : 0);
@@ -46,14 +51,27 @@ export class FrameProxy {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private accept(client: Socket, upstreamPort: number, rewrite: Rewrite | undefined): void {
+  private accept(
+    client: Socket,
+    upstreamPort: number,
+    rewrite: Rewrite | undefined,
+    rewriteFromClient: Rewrite | undefined,
+  ): void {
     const upstream = connect({ host: "127.0.0.1", port: upstreamPort });
     this.sockets.add(client);
     this.sockets.add(upstream);
     const fromServer = new FrameDecoder(16 * 1024 * 1024);
+    const fromClient = new FrameDecoder(16 * 1024 * 1024);
     client.on("data", (chunk: Buffer) => {
       this.clientToServer.push(Buffer.from(chunk));
-      upstream.write(chunk);
+      if (!rewriteFromClient) {
+        upstream.write(chunk);
+        return;
+      }
+      fromClient.push(chunk, (packet) => {
+        if (packet === HEARTBEAT_PACKET) upstream.write(heartbeatFrame());
+        else upstream.write(rewriteFromClient({ ...packet, body: Buffer.from(packet.body) }));
+      });
     });
     upstream.on("data", (chunk: Buffer) => {
       this.serverToClient.push(Buffer.from(chunk));

@@ -68,6 +68,11 @@ def sha256(*parts):
     return h.digest()
 
 
+def transcript_hash(first, second):
+    """Protocol sections 9.2 and 10.3: each part prefixed with its length, 4 bytes big-endian."""
+    return sha256(struct.pack(">I", len(first)), first, struct.pack(">I", len(second)), second)
+
+
 def hmac_sha256(key, data):
     return hmac.new(key, data, hashlib.sha256).digest()
 
@@ -264,7 +269,7 @@ def check_handshake(c, pb, identity, identity_public, s):
         server_time_ms=now,
     ).SerializeToString()
     c.expect("handshake.server_hello", server_hello)
-    th = sha256(request_body, server_hello)
+    th = transcript_hash(request_body, server_hello)
     c.expect("handshake.transcript_hash", th)
     signature_input = b"mpush/v1 handshake" + b"\x00" + th
     c.require("signature input is 51 bytes", len(signature_input) == 51)
@@ -279,7 +284,7 @@ def check_handshake(c, pb, identity, identity_public, s):
     ok = hs.HandshakeOk.FromString(bytes.fromhex(c.vectors["handshake"]["reply_body"]))
     pinned = Ed25519PrivateKey.from_private_bytes(c.bytes_input("server.identity_seed")).public_key()
     try:
-        pinned.verify(ok.signature, b"mpush/v1 handshake\x00" + sha256(request_body, ok.server_hello))
+        pinned.verify(ok.signature, b"mpush/v1 handshake\x00" + transcript_hash(request_body, ok.server_hello))
         verified = True
     except Exception:  # cryptography raises InvalidSignature
         verified = False
@@ -360,7 +365,7 @@ def check_fast_connect(c, pb, s, handshake_secret):
         server_time_ms=now,
     ).SerializeToString()
     c.expect("fast_connect.server_hello", server_hello)
-    th = sha256(hello, server_hello)
+    th = transcript_hash(hello, server_hello)
     c.expect("fast_connect.transcript_hash", th)
     finished = derive_secret(early, b"s finished", th)
     c.expect("fast_connect.finished", finished)
@@ -370,7 +375,7 @@ def check_fast_connect(c, pb, s, handshake_secret):
 
     # 10.4: the client checks finished from the reply bytes of the vectors.
     ok = fc.FastConnectOk.FromString(bytes.fromhex(c.vectors["fast_connect"]["reply_body"]))
-    expected = derive_secret(early, b"s finished", sha256(hello, ok.server_hello))
+    expected = derive_secret(early, b"s finished", transcript_hash(hello, ok.server_hello))
     c.require("the client verifies finished", hmac.compare_digest(ok.finished, expected))
     keys, rotated = check_schedule(c, "fast_connect", early, th)
     c.require("rotation gives a new secret", rotated != secret)

@@ -162,3 +162,35 @@ test("MPushClient pinning the old and new key stores the signer's fingerprint an
   // The session's key is no longer pinned: it is not offered (a resume would have succeeded), so a handshake fails.
   await t.throwsAsync(connect(other), { instanceOf: VerificationError });
 });
+
+test("a man in the middle who moves bytes from the end of the request to the start of server_hello is caught by the signature", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  // A later device_id (field 1) wins in the request; in server_hello, field 1 (server_nonce) is overridden by the real one.
+  const spliced = Buffer.concat([Buffer.from([0x0a, 15]), Buffer.from("attacker-chosen")]);
+  const proxy = await FrameProxy.start(
+    server.port,
+    (packet) => {
+      if (packet.cmd !== Command.HANDSHAKE) return frameOf(packet);
+      const ok = HandshakeOk.decode(packet.body);
+      const body = encodeMessage(HandshakeOk, { ...ok, serverHello: Buffer.concat([spliced, ok.serverHello]) });
+      return frameOf({ ...packet, body });
+    },
+    (packet) =>
+      packet.cmd === Command.HANDSHAKE
+        ? frameOf({ ...packet, body: Buffer.concat([packet.body, spliced]) })
+        : frameOf(packet),
+  );
+  t.teardown(() => proxy.close());
+  const storage = new MemorySessionStorage();
+  const client = new MPushClient({
+    host: "127.0.0.1",
+    port: proxy.port,
+    serverKey: pinnedKey(server.keyFile),
+    device: DEVICE,
+    storage,
+  });
+  t.teardown(() => client.close());
+  await t.throwsAsync(client.connect(), { instanceOf: VerificationError });
+  t.is(await storage.load(), undefined);
+});
