@@ -391,6 +391,15 @@ function checkOptions(options: MPushClientOptions, wish: HeartbeatWish): void {
       throw new RangeError(`${name} must be from 1 to ${TIMER_MAX_MS} ms, got ${value}`);
     }
   }
+  const backoff = options.backoff;
+  if (backoff === undefined) return;
+  // A factor below 1 shrinks the delays towards 0: a tight loop against a server that is down.
+  if (!(Number.isFinite(backoff.factor) && backoff.factor >= 1)) {
+    throw new RangeError(`backoff.factor must be at least 1, got ${backoff.factor}`);
+  }
+  if (!(backoff.jitter >= 0 && backoff.jitter <= 1)) {
+    throw new RangeError(`backoff.jitter must be from 0 to 1, got ${backoff.jitter}`);
+  }
 }
 
 /**

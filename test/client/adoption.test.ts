@@ -156,6 +156,12 @@ test("heartbeat bounds the wrong way round, or timers past what setTimeout holds
   t.throws(() => new MPushClient({ ...base, backoff: { baseMs: 100, factor: 2, maxMs: 2 ** 40, jitter: 0 } }), {
     instanceOf: RangeError,
   });
+  for (const backoff of [
+    { baseMs: 100, factor: 0.5, maxMs: 1000, jitter: 0 },
+    { baseMs: 100, factor: 2, maxMs: 1000, jitter: 1.5 },
+  ]) {
+    t.throws(() => new MPushClient({ ...base, backoff }), { instanceOf: RangeError }, JSON.stringify(backoff));
+  }
   for (const zero of [{ requestTimeoutMs: 0 }, { connectTimeoutMs: 0 }, { storageTimeoutMs: 0 }]) {
     t.throws(() => new MPushClient({ ...base, ...zero }), { instanceOf: RangeError }, JSON.stringify(zero));
   }
