@@ -59,6 +59,8 @@ export class MPushServer implements ConnectionLifecycle {
   private dispatcher!: Dispatcher;
   private net: Server | undefined;
   private listening: ListenAddress | undefined;
+  /** The one listen() in progress or done: a second call gets the same, not a second listener. */
+  private starting: Promise<ListenAddress> | undefined;
   private stopping: Promise<void> | undefined;
   private nextId = 0;
   private readonly releases: (() => Promise<void> | void)[] = [];
@@ -118,8 +120,16 @@ export class MPushServer implements ConnectionLifecycle {
     return this.listening;
   }
 
-  async listen(): Promise<ListenAddress> {
-    if (this.listening) return this.listening;
+  /** Binds and runs the plugins' onListen hooks; if one fails, the port is released again and nothing is served. */
+  listen(): Promise<ListenAddress> {
+    this.starting ??= this.bind().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async bind(): Promise<ListenAddress> {
     const net = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.net = net;
     // Node closes a connection past the limit as it accepts it, before a Socket is built for it.
@@ -140,14 +150,25 @@ export class MPushServer implements ConnectionLifecycle {
     net.on("error", (error) => failed({ err: error }, "accept failed"));
     const bound = net.address();
     if (bound === null || typeof bound === "string") throw new Error("listener has no TCP address");
-    this.listening = { host: this.config.host, port: bound.port };
+    const listening = { host: this.config.host, port: bound.port };
+    this.listening = listening;
     this.wheel.start();
-    for (const hook of this.hooks.get("onListen")) await hook(this.listening);
+    try {
+      for (const hook of this.hooks.get("onListen")) await hook(listening);
+    } catch (error) {
+      // "A server whose plugin could not start is not started": not even listening.
+      this.listening = undefined;
+      this.net = undefined;
+      this.wheel.stop();
+      for (const connection of this.connections.values()) connection.close("server failed to start");
+      await new Promise<void>((resolve) => net.close(() => resolve()));
+      throw error;
+    }
     this.log.info(
-      { host: this.listening.host, port: this.listening.port, maxConnections: maxConnections ?? "unlimited" },
-      `listening on tcp://${hostPort(this.listening.host, this.listening.port)}`,
+      { host: listening.host, port: listening.port, maxConnections: maxConnections ?? "unlimited" },
+      `listening on tcp://${hostPort(listening.host, listening.port)}`,
     );
-    return this.listening;
+    return listening;
   }
 
   /** Stops accepting, closes every connection (flushing what is queued), then releases plugins. Idempotent. */

@@ -1,8 +1,11 @@
 import "reflect-metadata";
+import { connect } from "node:net";
 import test from "ava";
-import { ListenError } from "../../core/index.js";
+import { pino } from "pino";
+import { definePlugin, Hooks, ListenError, loadConfig, MPushServer } from "../../core/index.js";
+import { freePort } from "../../scripts/free-port.js";
 import { startChildServer } from "../helpers/child-server.js";
-import { startServer } from "../helpers/server.js";
+import { startServer, tempKeyFile } from "../helpers/server.js";
 
 test("a port already taken is the boot error MPUSH_ERR_LISTEN, with the system's reason as its cause", async (t) => {
   const first = await startServer();
@@ -28,4 +31,33 @@ test("an IPv6 host is bracketed in the boot error, so its port stays unambiguous
   t.teardown(first.close);
   const error = await t.throwsAsync(startServer({ host: "::1", port: first.port }), { instanceOf: ListenError });
   t.is(error?.message, `MPUSH_ERR_LISTEN: cannot listen on [::1]:${first.port}`);
+});
+
+test("a plugin whose onListen fails leaves nothing listening, and listen() can be tried again", async (t) => {
+  const port = await freePort();
+  let failures = 1;
+  const flaky = definePlugin({
+    name: "flaky-start",
+    register(container) {
+      container.resolve(Hooks).add("onListen", () => {
+        if (failures-- > 0) throw new Error("warming the cache failed");
+      });
+    },
+  });
+  const config = loadConfig({ env: {}, overrides: { host: "127.0.0.1", port, keyFile: tempKeyFile() } });
+  const server = await MPushServer.create({ config, logger: pino({ level: "silent" }), plugins: [{ plugin: flaky }] });
+  t.teardown(() => server.close());
+  const first = server.listen();
+  t.is(server.listen(), first, "a second call while the first is in progress is the same listen");
+  await t.throwsAsync(first, { message: "warming the cache failed" });
+  t.is(server.address, undefined);
+  const refused = await new Promise<string>((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve("accepted");
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+  });
+  t.is(refused, "ECONNREFUSED");
+  t.is((await server.listen()).port, port);
 });
