@@ -59,11 +59,33 @@ export class Dispatcher implements PacketSink {
     }
     if (result instanceof Promise) {
       return result.then(
-        (reply) => this.send(connection, packet, reply),
+        (reply) => this.answer(connection, packet, entry, reply),
         (error: unknown) => this.handlerFailed(connection, packet, entry, error),
       );
     }
-    return this.send(connection, packet, result);
+    return this.answer(connection, packet, entry, result);
+  }
+
+  /** What a handler returned, sent; anything that is not a Reply (null, a foreign thenable) is the handler's bug. */
+  private answer(
+    connection: ServerConnection,
+    packet: Packet,
+    entry: HandlerEntry,
+    reply: unknown,
+  ): void | Promise<void> {
+    if (reply === undefined) return;
+    const kind = (reply as { kind?: unknown } | null)?.kind;
+    if (kind !== "heartbeat" && kind !== "ok" && kind !== "message") {
+      const what =
+        reply === null ? "null" : typeof reply === "object" ? `an object of kind ${String(kind)}` : typeof reply;
+      return this.handlerFailed(
+        connection,
+        packet,
+        entry,
+        new TypeError(`${entry.name} returned ${what}, not a Reply`),
+      );
+    }
+    return this.send(connection, packet, reply as Reply);
   }
 
   private send(connection: ServerConnection, packet: Packet, reply: Reply | undefined): void | Promise<void> {

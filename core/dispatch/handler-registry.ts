@@ -62,6 +62,13 @@ export class HandlerRegistry {
         `${name} handles command ${command}, which is reserved for the core protocol; plugin commands are ${FIRST_PLUGIN_COMMAND}-${MAX_COMMAND}`,
       );
     }
+    // Only "session" is enforced, so anything but the two rules would quietly open the command to anyone.
+    if (meta.access !== undefined && meta.access !== "public" && meta.access !== "session") {
+      throw new HandlerRegistrationError(
+        "MPUSH_ERR_HANDLER_ACCESS",
+        `${name} declares access ${JSON.stringify(meta.access)}; it must be "session" (the default) or "public"`,
+      );
+    }
     const existing = this.table[command];
     if (existing) {
       throw new HandlerRegistrationError(

@@ -107,6 +107,14 @@ class BigReplyHandler implements CommandHandler<Buffer> {
   }
 }
 
+/** cmd 108: returns null, a plugin's bug. */
+@Handles(108, { access: "public" })
+class NullHandler implements CommandHandler<Buffer> {
+  handle(): Reply {
+    return null as unknown as Reply;
+  }
+}
+
 function setup(config: Partial<TestConfig> = {}) {
   const raw = new RawEchoHandler();
   const gated = new GatedHandler();
@@ -123,6 +131,7 @@ function setup(config: Partial<TestConfig> = {}) {
       gated,
       new SilentHandler(),
       new BigReplyHandler(),
+      new NullHandler(),
     ],
     { config, log },
   );
@@ -352,4 +361,16 @@ test("packets already decoded from a chunk are served before a later frame error
   receive(Buffer.concat([encodeFrame(104, 0, 1, Buffer.from("first")), Buffer.from([0x7f, 0, 0, 0])]));
   await transport.waitClosed();
   t.is(transport.packets[0]?.body.toString(), "first");
+});
+
+test("a handler that returns something other than a Reply gets DISPATCH_ERROR, logged, and the connection stays open", async (t) => {
+  const { send, transport, connection, logs } = setup();
+  send(108, 4);
+  const error = errorOf(await transport.next());
+  t.is(error.code, ErrorCode.DISPATCH_ERROR);
+  t.true(connection.isOpen);
+  t.regex(
+    String((logs[0]?.err as { message?: string } | undefined)?.message),
+    /NullHandler returned null, not a Reply/,
+  );
 });

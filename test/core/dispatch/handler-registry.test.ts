@@ -167,3 +167,19 @@ test("handlers get their dependencies from the server's container", (t) => {
   const handler = HandlerRegistry.fromContainer(container).get(230)?.handler as Greeter;
   t.is(handler.greeting, "hello");
 });
+
+test("an access rule other than session or public is refused, since only session is enforced", (t) => {
+  for (const access of ["Session", "", "private"]) {
+    @Handles(150, { access: access as "session" })
+    class Typo implements CommandHandler<Buffer> {
+      handle() {
+        return ok("open to anyone");
+      }
+    }
+    t.is(
+      codeOf(() => new HandlerRegistry().add(new Typo())),
+      "MPUSH_ERR_HANDLER_ACCESS",
+      JSON.stringify(access),
+    );
+  }
+});
