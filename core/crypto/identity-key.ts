@@ -1,6 +1,6 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { chmod, mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
+import { chmod, link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { KeyFileError } from "../errors/boot-errors.js";
 import { hkdfExpandLabel, hkdfExtract } from "./hkdf.js";
 import { pemBlocks } from "./pem.js";
@@ -76,7 +76,13 @@ export class IdentityKey {
   static fromPem(pem: string): IdentityKey {
     let keyPem: string | undefined;
     let carried: Buffer | undefined;
-    for (const { block, label, body } of pemBlocks(pem)) {
+    const blocks = pemBlocks(pem);
+    // A block that does not parse (cut short, no END line, a stray space) would otherwise be skipped:
+    // a storage secret lost that way silently gives this node storage keys of its own.
+    if (pem.split("-----BEGIN ").length - 1 !== blocks.length) {
+      throw new Error("a PEM block is damaged: a BEGIN line without its END line, or a malformed one");
+    }
+    for (const { block, label, body } of blocks) {
       if (label === "PUBLIC KEY") throw new Error("it holds a public key (a .pub file), not the private key");
       if (label !== STORAGE_BLOCK) {
         if (keyPem !== undefined) throw new Error(`more than one key block (a second "${label}")`);
@@ -100,7 +106,14 @@ export class IdentityKey {
    * `exposed`: the file is readable or writable by group or others, which the
    * server warns about (on Windows modes say nothing, so never).
    */
-  static async loadOrCreate(file: string): Promise<{ key: IdentityKey; created: boolean; exposed: boolean }> {
+  static loadOrCreate(file: string): Promise<{ key: IdentityKey; created: boolean; exposed: boolean }> {
+    return IdentityKey.load(file, false);
+  }
+
+  private static async load(
+    file: string,
+    lostRace: boolean,
+  ): Promise<{ key: IdentityKey; created: boolean; exposed: boolean }> {
     let pem: string;
     try {
       pem = await readFile(file, "utf8");
@@ -108,9 +121,17 @@ export class IdentityKey {
       if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw new KeyFileError(file, "cannot be read", cause);
       const key = IdentityKey.generate();
       try {
-        await key.writeTo(file);
+        await key.writePrivate(file);
       } catch (failure) {
+        // Another node sharing the file created it first: its key is the cluster's, so read that one.
+        // Still unreadable after that (a link to nowhere), it is an error, not a loop.
+        if ((failure as NodeJS.ErrnoException).code === "EEXIST" && !lostRace) return IdentityKey.load(file, true);
         throw new KeyFileError(file, "is missing and cannot be created", failure);
+      }
+      try {
+        await key.writePublic(file);
+      } catch (failure) {
+        throw new KeyFileError(file, `was created, but ${file}.pub cannot be written`, failure);
       }
       return { key, created: true, exposed: false };
     }
@@ -141,15 +162,36 @@ export class IdentityKey {
 
   /** Writes the key file (mode 0600) and `<file>.pub`; refuses to replace an existing key file. */
   async writeTo(file: string): Promise<void> {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    // "wx": never overwrite a key another process created meanwhile.
-    const handle = await open(file, "wx", 0o600);
+    await this.writePrivate(file);
+    await this.writePublic(file);
+  }
+
+  /**
+   * Creates the key file whole: written under a private temporary name, then
+   * linked into place, which fails with EEXIST if the file exists. Another
+   * process starting at the same moment therefore finds either no file or the
+   * whole key, never a half-written one, and no key is ever replaced.
+   */
+  private async writePrivate(file: string): Promise<void> {
+    const dir = dirname(file);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const temp = join(dir, `.${basename(file)}.${randomBytes(8).toString("hex")}.tmp`);
+    const handle = await open(temp, "wx", 0o600);
     try {
-      await handle.writeFile(this.privatePem());
+      try {
+        await handle.writeFile(this.privatePem());
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await chmod(temp, 0o600);
+      await link(temp, file);
     } finally {
-      await handle.close();
+      await rm(temp, { force: true });
     }
-    await chmod(file, 0o600);
+  }
+
+  private async writePublic(file: string): Promise<void> {
     await writeFile(`${file}.pub`, this.publicKeyPem(), { mode: 0o644 });
   }
 }

@@ -1,7 +1,16 @@
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import test from "ava";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { PinnedServerKey } from "../../../core/crypto/pinned-server-key.js";
@@ -145,4 +154,34 @@ test("a key file with a malformed storage block or two key blocks is refused", a
     });
     t.regex((error?.cause as Error | undefined)?.message ?? "", cause, name);
   }
+});
+
+test("a storage-secret block that is cut short, has no END line or a stray space is refused, not skipped", async (t) => {
+  const file = join(tempDir(), "rotated.key");
+  await IdentityKey.generate(IdentityKey.generate()).writeTo(file);
+  const whole = readFileSync(file, "utf8");
+  const [keyPart, storagePart] = whole.split(/(?=-----BEGIN MPUSH STORAGE SECRET-----)/) as [string, string];
+  for (const damaged of [
+    keyPart + storagePart.slice(0, 40),
+    keyPart + storagePart.replace(/-----END MPUSH STORAGE SECRET-----\n?/, ""),
+    keyPart + storagePart.replace("-----BEGIN MPUSH STORAGE SECRET-----", "-----BEGIN MPUSH STORAGE SECRET----- "),
+  ]) {
+    t.throws(() => IdentityKey.fromPem(damaged), { message: /a PEM block is damaged/ });
+  }
+  t.true(IdentityKey.fromPem(whole).carriesStorage);
+});
+
+test("nodes creating the same missing key file at once all end up with one key, created once", async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), "mpush-key-race-")), "server.key");
+  const results = await Promise.all(Array.from({ length: 6 }, () => IdentityKey.loadOrCreate(file)));
+  t.is(new Set(results.map((r) => r.key.fingerprint)).size, 1);
+  t.is(results.filter((r) => r.created).length, 1);
+  t.deepEqual(readdirSync(dirname(file)).sort(), ["server.key", "server.key.pub"], "no temporary file left behind");
+});
+
+test("a key file that is a link to nowhere is a clear error, not a loop", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "mpush-key-link-"));
+  const file = join(dir, "server.key");
+  symlinkSync(join(dir, "nowhere"), file);
+  await t.throwsAsync(IdentityKey.loadOrCreate(file), { instanceOf: KeyFileError });
 });
