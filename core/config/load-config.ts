@@ -6,7 +6,8 @@ import { redactUrl } from "./redact-url.js";
 
 type Parse = (raw: string) => unknown;
 const int: Parse = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
-const text: Parse = (raw) => raw;
+// Spaces around a value are a shell's or a unit file's, never the setting's: "k.key " would be a second key file.
+const text: Parse = (raw) => raw.trim();
 const list: Parse = (raw) =>
   raw
     .split(",")
@@ -119,7 +120,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>, pre
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const name = prefix + key;
-    if (!(key in base)) {
+    if (!Object.hasOwn(base, key)) {
       problems.push(`${name}: unknown setting`);
       continue;
     }
@@ -162,8 +163,9 @@ function validate(c: ServerConfig): string[] {
   integer("maxOutboundBytes", c.maxOutboundBytes, 1024);
   integer("shutdownGraceMs", c.shutdownGraceMs, 0);
   if (typeof c.keyFile !== "string" || c.keyFile === "") problems.push("keyFile: expected a file path");
-  integer("heartbeat.minMs", c.heartbeat.minMs, 1000);
-  integer("heartbeat.maxMs", c.heartbeat.maxMs, 1000);
+  // They travel as uint32 in the handshake.
+  integer("heartbeat.minMs", c.heartbeat.minMs, 1000, 0xffff_ffff);
+  integer("heartbeat.maxMs", c.heartbeat.maxMs, 1000, 0xffff_ffff);
   if (c.heartbeat.minMs > c.heartbeat.maxMs) problems.push("heartbeat.minMs: must not exceed heartbeat.maxMs");
   integer("heartbeat.maxMissed", c.heartbeat.maxMissed, 1, 100);
   integer("heartbeat.graceMs", c.heartbeat.graceMs, 0);

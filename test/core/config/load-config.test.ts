@@ -255,3 +255,23 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   t.is(redactUrl("redis://cache:6379"), "redis://cache:6379");
   t.is(redactUrl("memory"), "memory");
 });
+
+test("text from the environment is trimmed: a key file path with a stray space is the same file", (t) => {
+  const config = loadConfig({ env: { MPUSH_KEY_FILE: " /etc/mpush/server.key ", MPUSH_HOST: " 127.0.0.1" } });
+  t.is(config.keyFile, "/etc/mpush/server.key");
+  t.is(config.host, "127.0.0.1");
+});
+
+test("heartbeat bounds past what the handshake carries (uint32) are refused", (t) => {
+  const problems = problemsOf(() => loadConfig({ env: { MPUSH_HEARTBEAT_MAX_MS: "4294968296" } }));
+  t.true(
+    problems.some((p) => p.startsWith("heartbeat.maxMs: expected an integer from 1000 to 4294967295")),
+    problems.join("; "),
+  );
+});
+
+test("a setting named like an Object.prototype member is an unknown setting, not a crash", (t) => {
+  const { file } = configFile({ constructor: 1, toString: "x" });
+  const problems = problemsOf(() => loadConfig({ env: {}, file }));
+  t.deepEqual(problems.sort(), ["constructor: unknown setting", "toString: unknown setting"]);
+});
