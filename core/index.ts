@@ -1,13 +1,9 @@
 // The public API: the only module a plugin or an embedding application imports.
 import "reflect-metadata";
 
-export {
-  type DependencyContainer,
-  inject,
-  injectable,
-  Lifecycle,
-  singleton,
-} from "tsyringe";
+// Not tsyringe's @singleton: it registers in the process-wide root container, so two servers in
+// one process would share the instance. A plugin registers its singletons in the container it is given.
+export { type DependencyContainer, inject, injectable, Lifecycle } from "tsyringe";
 export {
   BUILTIN_PLUGINS,
   CONFIG,

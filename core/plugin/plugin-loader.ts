@@ -63,6 +63,8 @@ async function importPlugin(specifier: string, cwd: string): Promise<unknown> {
   try {
     return await import(target);
   } catch (cause) {
-    throw new PluginLoadError(specifier, (cause as Error).message ?? "import failed", cause);
+    // A module may throw anything, null included.
+    const reason = cause instanceof Error ? cause.message : `it threw ${String(cause)}`;
+    throw new PluginLoadError(specifier, reason, cause);
   }
 }

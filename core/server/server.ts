@@ -100,20 +100,26 @@ export class MPushServer implements ConnectionLifecycle {
     container.registerInstance(ConnectionRegistry, server.connections);
     container.registerInstance(TimerWheel, server.wheel);
 
-    const loaded: LoadedPlugin[] = [
-      ...(await loadPlugins(config.plugins)),
-      ...(options.plugins ?? []).map(({ plugin, options }) => ({ plugin, options, specifier: plugin.name })),
-    ];
-    checkOrder(loaded.map((l) => l.plugin));
-    for (const { plugin, options: pluginOptions } of loaded) {
-      await plugin.register(container, { config, options: pluginOptions, log: log.child({ plugin: plugin.name }) });
-      log.debug({ plugin: plugin.name, version: plugin.version }, "plugin registered");
+    try {
+      const loaded: LoadedPlugin[] = [
+        ...(await loadPlugins(config.plugins)),
+        ...(options.plugins ?? []).map(({ plugin, options }) => ({ plugin, options, specifier: plugin.name })),
+      ];
+      checkOrder(loaded.map((l) => l.plugin));
+      for (const { plugin, options: pluginOptions } of loaded) {
+        await plugin.register(container, { config, options: pluginOptions, log: log.child({ plugin: plugin.name }) });
+        log.debug({ plugin: plugin.name, version: plugin.version }, "plugin registered");
+      }
+      await server.registerDefaults();
+      const registry = HandlerRegistry.fromContainer(container);
+      server.dispatcher = new Dispatcher(registry, config, log);
+      log.info({ plugins: loaded.map((l) => l.plugin.name), commands: registry.commands() }, "plugins loaded");
+      return server;
+    } catch (error) {
+      // A server that failed to boot must not keep the store's connection open: an embedder would never exit.
+      for (const release of server.releases.reverse()) await release();
+      throw error;
     }
-    await server.registerDefaults();
-    const registry = HandlerRegistry.fromContainer(container);
-    server.dispatcher = new Dispatcher(registry, config, log);
-    log.info({ plugins: loaded.map((l) => l.plugin.name), commands: registry.commands() }, "plugins loaded");
-    return server;
   }
 
   get address(): ListenAddress | undefined {

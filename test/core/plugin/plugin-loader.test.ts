@@ -96,3 +96,8 @@ test("a module that cannot be imported is a PluginLoadError keeping the cause", 
   t.regex(String((broken?.cause as Error | undefined)?.message), /fixture exploded on import/);
   await t.throwsAsync(loadPlugins(["no-such-package-anywhere"]), { instanceOf: PluginLoadError });
 });
+
+test("a module that throws null on import is still a PluginLoadError naming it", async (t) => {
+  const error = await t.throwsAsync(loadPlugins([fixture("throws-null-on-import")]), { instanceOf: PluginLoadError });
+  t.regex(error?.message ?? "", /throws-null-on-import.*it threw null/);
+});
