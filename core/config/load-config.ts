@@ -8,11 +8,14 @@ type Parse = (raw: string) => unknown;
 const int: Parse = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
 // Spaces around a value are a shell's or a unit file's, never the setting's: "k.key " would be a second key file.
 const text: Parse = (raw) => raw.trim();
-const list: Parse = (raw) =>
-  raw
+/** A list that names nothing stays text, for validation to refuse: a server with no plugins serves nothing. */
+const list: Parse = (raw) => {
+  const items = raw
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  return items.length > 0 ? items : raw;
+};
 
 /** Every environment variable the server reads, and the config path it sets. */
 export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
@@ -71,7 +74,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   if (options.overrides) config = merge(config, withResolvedPaths({ ...options.overrides }, cwd), "", problems);
 
   // The embedded default key path is relative too: anchor it like any other.
-  if (typeof config.keyFile === "string") config.keyFile = resolve(cwd, config.keyFile);
+  if (typeof config.keyFile === "string" && config.keyFile !== "") config.keyFile = resolve(cwd, config.keyFile);
   problems.push(...validate(config as unknown as ServerConfig));
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as ServerConfig;
@@ -90,7 +93,8 @@ function readJson(path: string, problems: string[]): Record<string, unknown> | u
 
 function withResolvedPaths(input: Record<string, unknown>, base: string): Record<string, unknown> {
   const out = { ...input };
-  if (typeof out.keyFile === "string") out.keyFile = resolve(base, out.keyFile);
+  // "" stays "": resolved, it would name the directory, and validation could not tell.
+  if (typeof out.keyFile === "string" && out.keyFile !== "") out.keyFile = resolve(base, out.keyFile);
   if (Array.isArray(out.plugins)) out.plugins = out.plugins.map((p) => resolvePlugin(p, base));
   return out;
 }
@@ -184,7 +188,8 @@ function validate(c: ServerConfig): string[] {
   if (typeof c.session.namespace !== "string" || !/^[A-Za-z0-9_.-]+$/.test(c.session.namespace)) {
     problems.push("session.namespace: expected letters, digits, '_', '.' or '-'");
   }
-  if (!Array.isArray(c.plugins)) problems.push("plugins: expected a list");
+  if (!Array.isArray(c.plugins))
+    problems.push(`plugins: expected a list of specifiers, got ${JSON.stringify(c.plugins)}`);
   else
     c.plugins.forEach((p: PluginSpec, i) => {
       const ok =

@@ -106,14 +106,11 @@ export class IdentityKey {
    * `exposed`: the file is readable or writable by group or others, which the
    * server warns about (on Windows modes say nothing, so never).
    */
-  static loadOrCreate(file: string): Promise<{ key: IdentityKey; created: boolean; exposed: boolean }> {
+  static loadOrCreate(file: string): Promise<LoadedKey> {
     return IdentityKey.load(file, false);
   }
 
-  private static async load(
-    file: string,
-    lostRace: boolean,
-  ): Promise<{ key: IdentityKey; created: boolean; exposed: boolean }> {
+  private static async load(file: string, lostRace: boolean): Promise<LoadedKey> {
     let pem: string;
     try {
       pem = await readFile(file, "utf8");
@@ -133,7 +130,7 @@ export class IdentityKey {
       } catch (failure) {
         throw new KeyFileError(file, `was created, but ${file}.pub cannot be written`, failure);
       }
-      return { key, created: true, exposed: false };
+      return { key, created: true, exposed: false, publicMismatch: false };
     }
     let key: IdentityKey;
     try {
@@ -142,7 +139,7 @@ export class IdentityKey {
       throw new KeyFileError(file, "does not hold a PEM Ed25519 private key", cause);
     }
     const exposed = process.platform !== "win32" && ((await stat(file)).mode & 0o077) !== 0;
-    return { key, created: false, exposed };
+    return { key, created: false, exposed, publicMismatch: await publicMismatch(file, key) };
   }
 
   sign(data: Uint8Array): Buffer {
@@ -194,4 +191,23 @@ export class IdentityKey {
   private async writePublic(file: string): Promise<void> {
     await writeFile(`${file}.pub`, this.publicKeyPem(), { mode: 0o644 });
   }
+}
+
+export interface LoadedKey {
+  readonly key: IdentityKey;
+  readonly created: boolean;
+  /** The file is readable or writable by group or others. */
+  readonly exposed: boolean;
+  /** `<file>.pub` exists and is not this key's public half: clients pinning it will refuse this server. */
+  readonly publicMismatch: boolean;
+}
+
+async function publicMismatch(file: string, key: IdentityKey): Promise<boolean> {
+  let pub: string;
+  try {
+    pub = await readFile(`${file}.pub`, "utf8");
+  } catch {
+    return false;
+  }
+  return pub.trim() !== key.publicKeyPem().trim();
 }

@@ -12,7 +12,7 @@ import { TcpTransport } from "../connection/tcp-transport.js";
 import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
-import { ListenError } from "../errors/boot-errors.js";
+import { BootError, ListenError, PluginLoadError } from "../errors/boot-errors.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, throttledLog, throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
@@ -107,7 +107,13 @@ export class MPushServer implements ConnectionLifecycle {
       ];
       checkOrder(loaded.map((l) => l.plugin));
       for (const { plugin, options: pluginOptions } of loaded) {
-        await plugin.register(container, { config, options: pluginOptions, log: log.child({ plugin: plugin.name }) });
+        try {
+          await plugin.register(container, { config, options: pluginOptions, log: log.child({ plugin: plugin.name }) });
+        } catch (cause) {
+          if (cause instanceof BootError) throw cause;
+          const reason = cause instanceof Error ? cause.message : String(cause);
+          throw new PluginLoadError(plugin.name, `register() failed: ${reason}`, cause);
+        }
         log.debug({ plugin: plugin.name, version: plugin.version }, "plugin registered");
       }
       await server.registerDefaults();
@@ -253,8 +259,14 @@ export class MPushServer implements ConnectionLifecycle {
   private async registerDefaults(): Promise<void> {
     const { container, config, log } = this;
     if (!container.isRegistered(IDENTITY_KEY, true)) {
-      const { key, created, exposed } = await IdentityKey.loadOrCreate(config.keyFile);
+      const { key, created, exposed, publicMismatch } = await IdentityKey.loadOrCreate(config.keyFile);
       container.registerInstance(IDENTITY_KEY, key);
+      if (publicMismatch) {
+        log.warn(
+          { keyFile: config.keyFile, fingerprint: key.fingerprint },
+          "the .pub beside the identity key file is not its public half; clients pinning that file will refuse this server",
+        );
+      }
       if (exposed) {
         log.warn(
           { keyFile: config.keyFile },

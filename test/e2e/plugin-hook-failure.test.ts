@@ -2,7 +2,7 @@ import "reflect-metadata";
 import test from "ava";
 import { pino } from "pino";
 import { MemorySessionStorage, MPushClient } from "../../client/index.js";
-import { definePlugin, Hooks, TimerWheel, WheelTimer } from "../../core/index.js";
+import { definePlugin, Hooks, PluginLoadError, TimerWheel, WheelTimer } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RawClient } from "../helpers/raw-client.js";
@@ -79,4 +79,18 @@ test("a plugin's wheel timer that throws is reported and dropped; the server's o
   t.teardown(() => client.close());
   await client.waitClosed(2000);
   t.true(client.closed, "the establish deadline, a wheel timer of the server's own, still closes a connection");
+});
+
+test("a plugin whose register() throws fails boot with MPUSH_ERR_PLUGIN_LOAD naming it, the cause kept", async (t) => {
+  const cause = new Error("cannot reach the licence server");
+  const broken = definePlugin({
+    name: "broken-register",
+    register() {
+      throw cause;
+    },
+  });
+  const error = await t.throwsAsync(startServer({}, [{ plugin: broken }]), { instanceOf: PluginLoadError });
+  t.is(error?.code, "MPUSH_ERR_PLUGIN_LOAD");
+  t.regex(error?.message ?? "", /"broken-register": register\(\) failed: cannot reach the licence server/);
+  t.is(error?.cause, cause);
 });

@@ -275,3 +275,13 @@ test("a setting named like an Object.prototype member is an unknown setting, not
   const problems = problemsOf(() => loadConfig({ env: {}, file }));
   t.deepEqual(problems.sort(), ["constructor: unknown setting", "toString: unknown setting"]);
 });
+
+test("a plugin list from the environment that names nothing, or an empty key file path in a file, is refused", (t) => {
+  const plugins = problemsOf(() => loadConfig({ env: { MPUSH_PLUGINS: " , " } }));
+  t.deepEqual(plugins, ['plugins: expected a list of specifiers, got " , "']);
+  const { file } = configFile({ keyFile: "" });
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: {}, file })),
+    ["keyFile: expected a file path"],
+  );
+});

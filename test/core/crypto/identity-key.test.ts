@@ -185,3 +185,11 @@ test("a key file that is a link to nowhere is a clear error, not a loop", async 
   symlinkSync(join(dir, "nowhere"), file);
   await t.throwsAsync(IdentityKey.loadOrCreate(file), { instanceOf: KeyFileError });
 });
+
+test("a .pub beside the key that is not its public half is reported; the matching one is not", async (t) => {
+  const file = join(tempDir(), "server.key");
+  await IdentityKey.loadOrCreate(file);
+  t.false((await IdentityKey.loadOrCreate(file)).publicMismatch);
+  writeFileSync(`${file}.pub`, IdentityKey.generate().publicKeyPem());
+  t.true((await IdentityKey.loadOrCreate(file)).publicMismatch);
+});
