@@ -96,5 +96,9 @@ function closeWithin(connection: ClientConnection, timeoutMs: number): Promise<v
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`close not completed within ${timeoutMs} ms`)), timeoutMs);
   });
-  return Promise.race([connection.close(), timeout]).finally(() => clearTimeout(timer));
+  // A server that never closes its side is destroyed by the client after its grace: an error, not a close.
+  const closed = connection.close().then((graceful) => {
+    if (!graceful) throw new Error("the server did not close its side; the client destroyed the socket");
+  });
+  return Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
 }

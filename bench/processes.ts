@@ -9,11 +9,19 @@ import { join } from "node:path";
  * is interrupted, so no run leaves a process behind.
  */
 const live = new Set<ChildProcess>();
+/** Run on every way out, interruption included: the bench's temporary files. */
+const cleanups: (() => void)[] = [];
+
+/** Registers work for every exit, including SIGINT and SIGTERM, which skip the callers' finally blocks. */
+export function onExit(cleanup: () => void): void {
+  cleanups.push(cleanup);
+}
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5000;
 
 process.on("exit", () => {
   for (const child of live) killQuietly(child, "SIGKILL");
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 for (const [signal, status] of [
   ["SIGINT", 130],
@@ -51,7 +59,16 @@ export async function startService(
   const host = "127.0.0.1";
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A command that cannot be run (redis-server not installed) emits "error" and never "exit".
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", (error) => {
+      spawnError = error;
+      live.delete(child);
+      resolve();
+    });
+  });
   child.once("exit", () => live.delete(child));
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding("utf8");
@@ -60,7 +77,7 @@ export async function startService(
     });
   }
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => killQuietly(child, "SIGKILL"), STOP_TIMEOUT_MS);
     await exited;
@@ -70,7 +87,8 @@ export async function startService(
     await waitForPort(host, port, exited);
   } catch (error) {
     await stop();
-    throw new Error(`${name} did not start: ${(error as Error).message}`);
+    const reason = spawnError ? `cannot run ${command}: ${spawnError.message}` : (error as Error).message;
+    throw new Error(`${name} did not start: ${reason}`);
   }
   return { name, host, port, cpuMs: () => cpuMsOf(child.pid), rssBytes: () => rssBytesOf(child.pid), stop };
 }

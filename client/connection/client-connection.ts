@@ -128,16 +128,20 @@ export class ClientConnection extends EventEmitter {
    * (the server closed its side too), for callers that must not overlap
    * connections; ignoring it is fine. A peer that never closes its side (a
    * hung server, a dead path) does not keep the socket: it is destroyed after
-   * CLOSE_GRACE_MS.
+   * CLOSE_GRACE_MS, and the promise then says false.
    */
-  close(): Promise<void> {
+  close(): Promise<boolean> {
     const socket = this.socket;
     if (socket.closed) {
       this.shutdown("closed by client");
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    let forced = false;
+    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(!forced)));
+    const grace = setTimeout(() => {
+      forced = true;
+      socket.destroy();
+    }, CLOSE_GRACE_MS);
     grace.unref();
     socket.once("close", () => clearTimeout(grace));
     socket.end();
