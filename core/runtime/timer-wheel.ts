@@ -12,6 +12,9 @@ export class WheelTimer {
   constructor(readonly fire: (now: number) => number | undefined) {}
 }
 
+/** More ticks behind than this at once, and the process was not running: let I/O be read first. */
+const STALL_TICKS = 2;
+
 export class TimerWheel {
   private readonly buckets: Set<WheelTimer>[];
   private currentTick: number;
@@ -39,8 +42,23 @@ export class TimerWheel {
     if (this.interval) return;
     // Catch up rather than jump: timers scheduled before start() fire on time.
     this.advance(this.now());
-    this.interval = setInterval(() => this.advance(this.now()), this.tickMs);
+    this.interval = setInterval(() => this.tick(), this.tickMs);
     this.interval.unref();
+  }
+
+  /**
+   * After a stall (the process stopped, its VM paused), the bytes that
+   * arrived meanwhile wait in the sockets, unread, while the steady clock says
+   * every deadline passed. setImmediate runs after this loop turn's I/O, so
+   * those bytes count before any idle check judges their connection.
+   */
+  private tick(): void {
+    const now = this.now();
+    if (Math.floor(now / this.tickMs) - this.currentTick > STALL_TICKS) {
+      setImmediate(() => this.advance(this.now()));
+      return;
+    }
+    this.advance(now);
   }
 
   stop(): void {

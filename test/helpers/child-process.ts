@@ -87,6 +87,11 @@ export class ChildServer {
     throw new Error(`server node did not listen on ${port}:\n${node.output}`);
   }
 
+  /** Sends the process a signal (SIGSTOP and SIGCONT pause and resume it, as a suspended VM would be). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
   stop(): Promise<void> {
     const child = this.child;
