@@ -14,6 +14,8 @@ import {
   HEARTBEAT_POLICY,
   type HeartbeatPolicy,
   inject,
+  LOGGER,
+  type Logger,
   ProtocolError,
   type Reply,
   reply,
@@ -23,6 +25,7 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from "../../core/index.js";
+import { STORM_LOG_INTERVAL_MS, throttledWarn } from "../../core/log/throttled-log.js";
 import { FastConnectHello, FastConnectOk, FastConnectRequest } from "../../core/protocol/index.js";
 import { DEVICE_ID_MAX_BYTES, requireBytes, requireText } from "../../core/session/field-rules.js";
 import { fastConnectReplyParts } from "./fast-connect-reply.js";
@@ -52,7 +55,13 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     @inject(HEARTBEAT_POLICY) private readonly heartbeat: HeartbeatPolicy,
     @inject(CONFIG) private readonly config: ServerConfig,
     @inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @inject(LOGGER) log: Logger,
+  ) {
+    // Once per request during an outage, and an outage brings a reconnect storm.
+    this.storeDown = throttledWarn(log, STORM_LOG_INTERVAL_MS);
+  }
+
+  private readonly storeDown: ReturnType<typeof throttledWarn>;
 
   async handle(request: FastConnectRequest, context: HandlerContext): Promise<Reply> {
     if (context.connection.session) {
@@ -65,7 +74,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     requireBytes("binder", request.binder, HASH_LENGTH);
     const heartbeatMs = this.heartbeat.negotiate({ minMs: hello.minHeartbeatMs, maxMs: hello.maxHeartbeatMs });
 
-    const session = await storeCall(() => this.sessions.get(hello.sessionId));
+    const session = await this.storeCall(context, () => this.sessions.get(hello.sessionId));
     if (session === undefined) throw new ProtocolError(ErrorCode.SESSION_EXPIRED, "session expired or unknown");
     const schedule = new ResumeSchedule(session.sessionSecret);
     if (!timingSafeEqual(schedule.binder(request.hello), request.binder)) {
@@ -96,7 +105,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       expiresAtMs: allocation.expiresAtMs,
     };
     // The nonce claim refuses replays on every node, the chain check a superseded chain; the delete is the single-use point.
-    const outcome = await storeCall(() =>
+    const outcome = await this.storeCall(context, () =>
       this.sessions.rotate({
         from: hello.sessionId,
         nonce: hello.clientNonce,
@@ -126,6 +135,20 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
       },
     });
   }
+
+  /** Store failures answer STORE_UNAVAILABLE, and are logged (throttled): the client's reply says nothing of why. */
+  private async storeCall<T>(context: HandlerContext, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.storeDown(
+        { connection: context.connection.id, err: error },
+        "session store unavailable; FAST_CONNECT refused",
+      );
+      throw new ProtocolError(ErrorCode.STORE_UNAVAILABLE, "session store unavailable; retry later", { cause: error });
+    }
+  }
 }
 
 function decodeHello(bytes: Buffer): FastConnectHello {
@@ -133,16 +156,5 @@ function decodeHello(bytes: Buffer): FastConnectHello {
     return FastConnectHello.decode(bytes);
   } catch (cause) {
     throw new ProtocolError(ErrorCode.MALFORMED_BODY, "hello is not a FastConnectHello", { cause });
-  }
-}
-
-async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) {
-      throw new ProtocolError(ErrorCode.STORE_UNAVAILABLE, "session store unavailable; retry later", { cause: error });
-    }
-    throw error;
   }
 }

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import test from "ava";
+import { pino } from "pino";
 import { ErrorCode } from "../../core/index.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { RedisServer } from "../helpers/redis.js";
@@ -17,7 +18,9 @@ import {
 test("Redis at its memory limit (noeviction): HANDSHAKE serves without a resumable id, FAST_CONNECT is STORE_UNAVAILABLE and changes nothing; once memory is freed the same session resumes", async (t) => {
   const redis = await RedisServer.start({ args: ["--maxmemory-policy", "noeviction"] });
   t.teardown(() => redis.stop());
-  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 500 } });
+  const logs: { msg: string; err?: { message?: string } }[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 500 } }, [], { logger });
   t.teardown(server.close);
   const key = pinnedKey(server.keyFile);
   const open = async () => {
@@ -35,6 +38,10 @@ test("Redis at its memory limit (noeviction): HANDSHAKE serves without a resumab
   t.is(degraded.session.sessionId, "");
   const refused = await sendFastConnect(await open(), fastConnectRequest(ticketOf(stored.session)).body);
   t.is(errorCodeOf(refused), ErrorCode.STORE_UNAVAILABLE);
+  // The refusal says nothing of why; the server's log does, Redis's own words included.
+  const logged = logs.find((l) => l.msg === "session store unavailable; FAST_CONNECT refused");
+  t.truthy(logged);
+  t.regex(JSON.stringify(logged?.err ?? {}), /OOM/);
   // The refused rotation left no trace: no nonce claimed, the old record not deleted.
   t.is(await redis.cli("DBSIZE"), keysBefore);
 

@@ -63,7 +63,7 @@ function rig() {
   const negotiator = new HeartbeatNegotiator(config);
   const log = pino({ level: "silent" });
   const registry = new HandlerRegistry();
-  registry.add(new FastConnectHandler(store, negotiator, config, systemClock));
+  registry.add(new FastConnectHandler(store, negotiator, config, systemClock, log));
   registry.add(new HandshakeHandler(identity, store, negotiator, systemClock, config, log));
   registry.add(new EchoHandler());
   const established: SessionContext[] = [];
