@@ -38,7 +38,10 @@ export class KeyvSessionStore implements SessionStore {
   /** Set when rotate is one script on a single Redis, which is also what makes the record cache safe. */
   private readonly scripted: RedisCommands | undefined;
   private readonly cache: RecordCache | undefined;
-  /** Claimed nonces when the store is Keyv's in-process Map, which only this process sees anyway. */
+  /**
+   * Claimed nonces when the store is Keyv's in-process Map, which only this process sees anyway.
+   * Kept by steady time: a TTL is a duration, and a wall clock set back would stop its generations turning.
+   */
   private readonly nonces: NonceLedger | undefined;
   private readonly layout: StoreLayout;
   /**
@@ -59,7 +62,7 @@ export class KeyvSessionStore implements SessionStore {
     const keepsObjects = this.inProcess && keyv.serialize === undefined;
     this.layout = keepsObjects ? inProcessLayout() : hashedLayout(identity.indexKey, identity.recordKey);
     this.redis = RedisCommands.of(keyv);
-    this.nonces = this.inProcess ? new NonceLedger(clock.now()) : undefined;
+    this.nonces = this.inProcess ? new NonceLedger(clock.steady()) : undefined;
     const redis = this.redis;
     // The script writes what keyv.get reads back: a serializer, and no compression it would skip.
     this.scripted = redis?.scriptedRotate && keyv.serialize !== undefined && !keyv.opts.compression ? redis : undefined;
@@ -154,7 +157,7 @@ export class KeyvSessionStore implements SessionStore {
   }
 
   async claimNonce(nonce: Uint8Array, ttlMs: number): Promise<boolean> {
-    if (this.nonces !== undefined) return this.nonces.claim(nonce, ttlMs, this.clock.now());
+    if (this.nonces !== undefined) return this.nonces.claim(nonce, ttlMs, this.clock.steady());
     const key = nonceKey(nonce);
     const redis = this.redis;
     if (redis !== undefined) return this.bounded("claim nonce", () => redis.claimNonce(key, ttlMs));

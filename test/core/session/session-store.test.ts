@@ -181,3 +181,17 @@ test("rotate: of concurrent resumes of one id, exactly one rotates", async (t) =
   t.deepEqual(outcomes.filter((o) => o === "rotated").length, 1);
   t.deepEqual(outcomes.filter((o) => o === "gone").length, 4);
 });
+
+test("claimed nonces are kept by steady time: after the wall clock is set back, they are still forgotten after twice their TTL", async (t) => {
+  let wall = Date.now();
+  let steady = 1_000_000;
+  const clock = { now: () => wall, steady: () => steady };
+  const { store } = storeWith(createKeyv(config.session), IdentityKey.generate(), clock as unknown as ManualClock);
+  const nonce = randomBytes(32);
+  t.true(await store.claimNonce(nonce, 1000));
+  t.false(await store.claimNonce(nonce, 1000), "a replay within the TTL");
+  wall -= 60 * 60 * 1000;
+  steady += 3000;
+  // Forgotten, so the ledger keeps turning over: its size follows the claim rate, not the clock's mistakes.
+  t.true(await store.claimNonce(nonce, 1000));
+});
