@@ -11,24 +11,17 @@ import {
 import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { type CommandHandler, definePlugin, Handles, Hooks, registerHandlers } from "../../core/index.js";
 import { freePort } from "../../scripts/free-port.js";
+import { GREETING, greeterPlugin } from "../helpers/greeter-plugin.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
 import { DEVICE } from "../helpers/session-peer.js";
 import { FrameProxy } from "../helpers/tcp-proxy.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
-const PUSH = 120;
+const PUSH = GREETING;
 const FIRE_AND_FORGET = 121;
 
-/** Pushes one frame the moment a session exists, as a plugin delivering offline messages does. */
-const greeter = definePlugin({
-  name: "test-greeter",
-  register(container) {
-    container.resolve(Hooks).add("onSessionEstablished", (connection, session) => {
-      connection.send(PUSH, 0, connection.nextSeq(), Buffer.from(session.resumed ? "resumed" : "new"));
-    });
-  },
-});
+const greeter = greeterPlugin();
 
 /** A command whose handler answers nothing, like an ACK. */
 @Handles(FIRE_AND_FORGET, { access: "session" })

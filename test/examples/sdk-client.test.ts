@@ -4,22 +4,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { definePlugin, Hooks } from "../../core/index.js";
 import { ROOT } from "../helpers/child-process.js";
+import { GREETING, greeterPlugin } from "../helpers/greeter-plugin.js";
 import { startServer } from "../helpers/server.js";
 import { eventually } from "../helpers/wait.js";
 
-const PUSH = 120;
+const PUSH = GREETING;
 
-/** Greets every session with a push, as a plugin delivering offline messages would. */
-const greeter = definePlugin({
-  name: "test-greeter",
-  register(container) {
-    container.resolve(Hooks).add("onSessionEstablished", (connection, session) => {
-      connection.send(PUSH, 0, connection.nextSeq(), Buffer.from(session.resumed ? "welcome back" : "welcome"));
-    });
-  },
-});
+const greeter = greeterPlugin("welcome", "welcome back");
 
 /** The example as a user runs it; its JSON lines as they come. */
 function run(args: string[]): { child: ChildProcess; lines: Record<string, unknown>[] } {

@@ -1,12 +1,13 @@
 import "reflect-metadata";
 import { readFileSync } from "node:fs";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { MemorySessionStorage, MPushClient, VerificationError } from "../../../client/index.js";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { PinnedServerKey } from "../../../core/crypto/pinned-server-key.js";
 import { generateEphemeral } from "../../../core/crypto/x25519.js";
 import { Command, encodeMessage, HandshakeOk, HandshakeServerHello } from "../../../core/protocol/index.js";
 import { RawClient } from "../../helpers/raw-client.js";
+import { clientOf } from "../../helpers/sdk-client.js";
 import { startServer } from "../../helpers/server.js";
 import { DEVICE, pinnedKey, rawHandshake } from "../../helpers/session-peer.js";
 import { FrameProxy, frameOf } from "../../helpers/tcp-proxy.js";
@@ -111,17 +112,7 @@ test("an active man in the middle who swaps in its own X25519 share is caught by
     return frameOf({ ...packet, body: encodeMessage(HandshakeOk, { serverHello: forged, signature: ok.signature }) });
   });
   t.teardown(() => proxy.close());
-  const storage = new MemorySessionStorage();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: proxy.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage,
-  });
-  t.teardown(() => client.close());
-  await t.throwsAsync(client.connect(), { instanceOf: VerificationError });
-  t.is(await storage.load(), undefined);
+  await refusedThrough(t, proxy, server.keyFile);
 });
 
 test("with several keys pinned, a reply signed by any of them verifies and names its signer; none of them fails", async (t) => {
@@ -182,15 +173,14 @@ test("a man in the middle who moves bytes from the end of the request to the sta
         : frameOf(packet),
   );
   t.teardown(() => proxy.close());
+  await refusedThrough(t, proxy, server.keyFile);
+});
+
+/** A client connecting through `proxy` refuses the reply as not from the pinned server, and stores nothing. */
+async function refusedThrough(t: ExecutionContext, proxy: FrameProxy, keyFile: string): Promise<void> {
   const storage = new MemorySessionStorage();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port: proxy.port,
-    serverKey: pinnedKey(server.keyFile),
-    device: DEVICE,
-    storage,
-  });
+  const client = clientOf({ port: proxy.port, keyFile }, { storage });
   t.teardown(() => client.close());
   await t.throwsAsync(client.connect(), { instanceOf: VerificationError });
   t.is(await storage.load(), undefined);
-});
+}
