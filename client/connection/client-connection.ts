@@ -137,13 +137,17 @@ export class ClientConnection extends EventEmitter {
       return Promise.resolve(true);
     }
     let forced = false;
-    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(!forced)));
     const grace = setTimeout(() => {
       forced = true;
       socket.destroy();
     }, CLOSE_GRACE_MS);
     grace.unref();
-    socket.once("close", () => clearTimeout(grace));
+    const closed = new Promise<boolean>((resolve) =>
+      socket.once("close", () => {
+        clearTimeout(grace);
+        resolve(!forced);
+      }),
+    );
     socket.end();
     this.shutdown("closed by client");
     return closed;
