@@ -17,12 +17,21 @@ interface RecordSpec {
 }
 
 const text = (s: string) => Buffer.from(s, "utf8");
+/** A server's own frames (pushes) carry its counter with the top bit set (protocol.md section 2.3). */
+const SERVER_SEQ_1 = 0x8000_0001;
+const SERVER_SEQ_2 = 0x8000_0002;
 
 /** On the handshake's connection: both directions, counters 0 and 1, an empty body and a compressed one. */
 const AFTER_HANDSHAKE: readonly RecordSpec[] = [
   { direction: "client_to_server", cmd: Command.PUSH, flags: FrameFlag.AUTO_ACK, seq: 2, plaintext: text("up 1") },
   { direction: "client_to_server", cmd: Command.ACK, flags: 0, seq: 3, plaintext: Buffer.alloc(0) },
-  { direction: "server_to_client", cmd: Command.PUSH, flags: FrameFlag.BIZ_ACK, seq: 1, plaintext: text("down 1") },
+  {
+    direction: "server_to_client",
+    cmd: Command.PUSH,
+    flags: FrameFlag.BIZ_ACK,
+    seq: SERVER_SEQ_1,
+    plaintext: text("down 1"),
+  },
   {
     direction: "server_to_client",
     cmd: Command.ERROR,
@@ -38,7 +47,7 @@ const AFTER_HANDSHAKE: readonly RecordSpec[] = [
     direction: "server_to_client",
     cmd: Command.PUSH,
     flags: FrameFlag.COMPRESSED | FrameFlag.AUTO_ACK,
-    seq: 2,
+    seq: SERVER_SEQ_2,
     plaintext: text("mpush ".repeat(20)),
   },
 ];
@@ -46,7 +55,7 @@ const AFTER_HANDSHAKE: readonly RecordSpec[] = [
 /** On the resumed connection: a framed heartbeat (sealed, as every frame after the switch) and a push. */
 const AFTER_FAST_CONNECT: readonly RecordSpec[] = [
   { direction: "client_to_server", cmd: Command.HEARTBEAT, flags: 0, seq: 2, plaintext: Buffer.alloc(0) },
-  { direction: "server_to_client", cmd: Command.PUSH, flags: 0, seq: 1, plaintext: text("down 2") },
+  { direction: "server_to_client", cmd: Command.PUSH, flags: 0, seq: SERVER_SEQ_1, plaintext: text("down 2") },
 ];
 
 /** nonce = iv XOR (0^4 || u64be(counter)), spelled out independently of RecordCipher. */

@@ -64,3 +64,12 @@ test("every key value quoted in docs/protocol.md is the vectors' value", (t) => 
     }
   }
 });
+
+test("every hex string in docs/protocol.md's prose and unmarked blocks is one of the vectors' values", (t) => {
+  // Hex dumps are checked above, line by line; anything else that looks like key material must come from the vectors.
+  const prose = protocol.replace(/<!-- hexdump: [\w.]+ -->\n```text\n[\s\S]*?\n```/g, "");
+  const known = JSON.stringify(generateVectors());
+  const quoted = [...prose.matchAll(/(?<![0-9a-fA-F])[0-9a-f]{16,}(?![0-9a-fA-F])/g)].map((match) => match[0]);
+  t.true(quoted.length >= 10);
+  for (const hex of quoted) t.true(known.includes(hex), `${hex} is in no vector`);
+});
