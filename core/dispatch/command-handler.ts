@@ -23,8 +23,10 @@ export interface HandlerContext {
 }
 
 /**
- * A command handler returns what to send back (or nothing) and throws a
- * ProtocolError to answer ERROR. It never writes to the connection itself.
+ * A command handler returns what to send back and throws a ProtocolError to
+ * answer ERROR. It never writes to the connection itself. Returning nothing
+ * sends no frame: for one-way messages (an ACK), never for a request the
+ * client waits on, which should get `ok()`.
  */
 export interface CommandHandler<Request = unknown> {
   handle(request: Request, context: HandlerContext): Reply | undefined | Promise<Reply | undefined>;

@@ -2,6 +2,7 @@ import type { ServerConfig } from "../config/config.js";
 import type { PacketSink, ServerConnection } from "../connection/server-connection.js";
 import { ProtocolError } from "../errors/protocol-error.js";
 import type { Logger } from "../log/logger.js";
+import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
 import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
 import type { HandlerContext } from "./command-handler.js";
@@ -17,6 +18,7 @@ import type { Reply } from "./reply.js";
  *   body does not decode       ERROR(MALFORMED_BODY)
  *   handler throws ProtocolError   ERROR(its code, its reason)
  *   handler throws anything else   ERROR(DISPATCH_ERROR), logged with connection id and command
+ *                                  (once per 5 s per handler, the rest counted)
  * The connection stays open in every case unless said otherwise.
  */
 export class Dispatcher implements PacketSink {
@@ -25,6 +27,8 @@ export class Dispatcher implements PacketSink {
     private readonly config: Pick<ServerConfig, "maxBodyBytes" | "compressThresholdBytes" | "unknownCommand">,
     private readonly log: Logger,
   ) {}
+
+  private readonly failureLogs = new Map<HandlerEntry, ReturnType<typeof throttledLog>>();
 
   dispatch(connection: ServerConnection, packet: Packet): void | Promise<void> {
     const entry = this.registry.get(packet.cmd);
@@ -66,7 +70,11 @@ export class Dispatcher implements PacketSink {
     return this.answer(connection, packet, entry, result);
   }
 
-  /** What a handler returned, sent; anything that is not a Reply (null, a foreign thenable) is the handler's bug. */
+  /**
+   * What a handler returned, sent. Anything that is not a Reply (null, a
+   * foreign thenable, a body that is not bytes) is the handler's bug: it must
+   * not reach the encoder, where it would be taken for the client's fault.
+   */
   private answer(
     connection: ServerConnection,
     packet: Packet,
@@ -74,16 +82,9 @@ export class Dispatcher implements PacketSink {
     reply: unknown,
   ): void | Promise<void> {
     if (reply === undefined) return;
-    const kind = (reply as { kind?: unknown } | null)?.kind;
-    if (kind !== "heartbeat" && kind !== "ok" && kind !== "message") {
-      const what =
-        reply === null ? "null" : typeof reply === "object" ? `an object of kind ${String(kind)}` : typeof reply;
-      return this.handlerFailed(
-        connection,
-        packet,
-        entry,
-        new TypeError(`${entry.name} returned ${what}, not a Reply`),
-      );
+    const problem = replyProblem(reply);
+    if (problem !== undefined) {
+      return this.handlerFailed(connection, packet, entry, new TypeError(`${entry.name} returned ${problem}`));
     }
     return this.send(connection, packet, reply as Reply);
   }
@@ -133,16 +134,58 @@ export class Dispatcher implements PacketSink {
       this.fail(connection, packet, error.code, error.message, error.close);
       return;
     }
-    this.log.error(
+    this.failureLog(entry)(
       { err: error, connection: connection.id, cmd: packet.cmd, handler: entry.name },
       "command handler failed",
     );
     this.fail(connection, packet, ErrorCode.DISPATCH_ERROR, "internal error while handling the command");
   }
 
+  /** Per handler: a bug any client can trigger on every request must not flood the log, nor hide another handler's. */
+  private failureLog(entry: HandlerEntry): ReturnType<typeof throttledLog> {
+    let log = this.failureLogs.get(entry);
+    if (log === undefined) {
+      log = throttledLog(this.log, "error", STORM_LOG_INTERVAL_MS);
+      this.failureLogs.set(entry, log);
+    }
+    return log;
+  }
+
   private fail(connection: ServerConnection, packet: Packet, code: number, reason: string, close = false): void {
     const body = encodeMessage(ErrorReply, { command: packet.cmd, code, reason });
     connection.send(Command.ERROR, 0, packet.seq, body);
     if (close) connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
+  }
+}
+
+/** Flags a handler may set: the record layer and the dispatcher own ENCRYPTED and COMPRESSED. */
+const HANDLER_FLAGS = FrameFlag.BIZ_ACK | FrameFlag.AUTO_ACK;
+
+/** Why `value` is not a Reply the dispatcher can send, or undefined when it is one. */
+function replyProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return `${value === null ? "null" : typeof value}, not a Reply`;
+  const reply = value as Record<string, unknown>;
+  switch (reply.kind) {
+    case "heartbeat":
+      return undefined;
+    case "ok":
+      return typeof reply.data === "string" ? undefined : "an ok Reply whose data is not a string";
+    case "message":
+      if (!(reply.body instanceof Uint8Array)) return "a message Reply whose body is not bytes";
+      if (
+        reply.cmd !== undefined &&
+        !(Number.isInteger(reply.cmd) && (reply.cmd as number) >= 1 && (reply.cmd as number) <= 254)
+      ) {
+        return `a message Reply with cmd ${String(reply.cmd)}, not 1-254`;
+      }
+      if (
+        reply.flags !== undefined &&
+        !(Number.isInteger(reply.flags) && ((reply.flags as number) & ~HANDLER_FLAGS) === 0)
+      ) {
+        return `a message Reply with flags ${String(reply.flags)}, not BIZ_ACK/AUTO_ACK bits`;
+      }
+      return undefined;
+    default:
+      return `an object of kind ${String(reply.kind)}, not a Reply`;
   }
 }

@@ -107,11 +107,20 @@ class BigReplyHandler implements CommandHandler<Buffer> {
   }
 }
 
-/** cmd 108: returns null, a plugin's bug. */
+/** Not Replies, by the request body: a plugin's bugs. */
+const NOT_REPLIES: Record<string, unknown> = {
+  null: null,
+  "text body": { kind: "message", body: "str" },
+  "number data": { kind: "ok", data: 5 },
+  "cmd 300": { kind: "message", body: Buffer.from("x"), cmd: 300 },
+  "encrypted flag": { kind: "message", body: Buffer.from("x"), flags: FrameFlag.ENCRYPTED },
+};
+
+/** cmd 108: returns what NOT_REPLIES holds for its body. */
 @Handles(108, { access: "public" })
 class NullHandler implements CommandHandler<Buffer> {
-  handle(): Reply {
-    return null as unknown as Reply;
+  handle(request: Buffer): Reply {
+    return NOT_REPLIES[request.toString()] as Reply;
   }
 }
 
@@ -364,13 +373,36 @@ test("packets already decoded from a chunk are served before a later frame error
 });
 
 test("a handler that returns something other than a Reply gets DISPATCH_ERROR, logged, and the connection stays open", async (t) => {
-  const { send, transport, connection, logs } = setup();
-  send(108, 4);
-  const error = errorOf(await transport.next());
-  t.is(error.code, ErrorCode.DISPATCH_ERROR);
-  t.true(connection.isOpen);
-  t.regex(
-    String((logs[0]?.err as { message?: string } | undefined)?.message),
-    /NullHandler returned null, not a Reply/,
-  );
+  const expected: Record<string, RegExp> = {
+    null: /NullHandler returned null, not a Reply/,
+    "text body": /returned a message Reply whose body is not bytes/,
+    "number data": /returned an ok Reply whose data is not a string/,
+    "cmd 300": /returned a message Reply with cmd 300, not 1-254/,
+    "encrypted flag": /returned a message Reply with flags 1, not BIZ_ACK\/AUTO_ACK bits/,
+  };
+  for (const [body, message] of Object.entries(expected)) {
+    // A server of its own each: the log of one handler's failures is throttled.
+    const { send, transport, connection, logs } = setup();
+    send(108, 4, Buffer.from(body));
+    const reply = await transport.next();
+    t.is(reply.seq, 4);
+    t.is(errorOf(reply).code, ErrorCode.DISPATCH_ERROR, body);
+    t.true(connection.isOpen, body);
+    t.is(logs.length, 1);
+    t.regex(String((logs[0]?.err as { message?: string } | undefined)?.message), message);
+  }
+});
+
+test("a handler failing on every request is logged once per interval with the rest counted, and another handler's failure still is", async (t) => {
+  const { send, transport, logs } = setup();
+  for (let seq = 1; seq <= 20; seq++) {
+    send(108, seq, Buffer.from("null"));
+    t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);
+  }
+  t.is(logs.length, 1);
+  t.is(logs[0]?.handler, "NullHandler");
+  send(103, 21);
+  t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);
+  t.is(logs.length, 2);
+  t.is(logs[1]?.handler, "CrashingHandler");
 });
