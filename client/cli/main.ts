@@ -11,6 +11,7 @@ const USAGE = `usage: mpush client --host H --port P --device-id D --session-fil
                     [--heartbeat-min-ms MS] [--heartbeat-max-ms MS] [--timeout-ms MS]
        mpush decode [--direction up|down] [--proto-dir DIR]... [--type PKG.MESSAGE] [HEX]
        mpush keygen --key-file NEW [--keep-sessions-of OLD]
+       mpush help (or --help, -h, after any command)
 
 client: connects, resumes the session in F with FAST_CONNECT if it is usable,
         else (or when the server refuses) does a full HANDSHAKE; saves the
@@ -173,6 +174,10 @@ function integer(name: string, raw: string, max = UINT32_MAX): number {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === "help" || argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   if (command === "client") return runClient(rest);
   if (command === "decode") return runDecode(rest);
   if (command === "keygen") return runKeygen(rest);

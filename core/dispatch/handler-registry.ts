@@ -86,4 +86,14 @@ export class HandlerRegistry {
   commands(): number[] {
     return this.table.flatMap((entry) => (entry ? [entry.command] : []));
   }
+
+  /**
+   * Session commands no client can ever reach: no plugin establishes a
+   * session (a plugin list that replaced the built-ins without naming
+   * handshake or fast-connect). Empty when there is none.
+   */
+  unreachableSessionCommands(): number[] {
+    if (this.table[Command.HANDSHAKE] || this.table[Command.FAST_CONNECT]) return [];
+    return this.table.flatMap((entry) => (entry?.access === "session" ? [entry.command] : []));
+  }
 }

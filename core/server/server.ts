@@ -120,6 +120,13 @@ export class MPushServer implements ConnectionLifecycle {
       const registry = HandlerRegistry.fromContainer(container);
       server.dispatcher = new Dispatcher(registry, config, log);
       log.info({ plugins: loaded.map((l) => l.plugin.name), commands: registry.commands() }, "plugins loaded");
+      const unreachable = registry.unreachableSessionCommands();
+      if (unreachable.length > 0) {
+        log.warn(
+          { commands: unreachable },
+          "no plugin handles HANDSHAKE or FAST_CONNECT, so these session commands can only answer SESSION_REQUIRED",
+        );
+      }
       return server;
     } catch (error) {
       // A server that failed to boot must not keep the store's connection open: an embedder would never exit.

@@ -34,3 +34,13 @@ test("heartbeat bounds the wrong way round are a usage error, and the session fi
   t.true(run.stderr.startsWith("mpush: --heartbeat-min-ms 100000 is above --heartbeat-max-ms 50000\n"), run.stderr);
   t.is(readFileSync(sessionFile, "utf8"), "kept\n");
 });
+
+test("--help, -h and help print the usage on stdout and exit 0, whatever else is on the line", async (t) => {
+  for (const args of [["--help"], ["-h"], ["--port", "70000", "--help"]]) {
+    const run = await runCli(args);
+    t.is(run.code, 0, run.stderr);
+    t.is(run.stderr, "");
+    t.regex(run.stdout, /^usage: mpush client/);
+    t.regex(run.stdout, /mpush keygen/);
+  }
+});

@@ -183,3 +183,22 @@ test("an access rule other than session or public is refused, since only session
     );
   }
 });
+
+test("session commands are unreachable only when no handler establishes a session", (t) => {
+  @Handles(121)
+  class Gated implements CommandHandler<Buffer> {
+    handle() {
+      return ok();
+    }
+  }
+  const registry = new HandlerRegistry();
+  registry.add(new Gated());
+  registry.add(new (handlerFor(122))());
+  t.deepEqual(registry.unreachableSessionCommands(), [121]);
+  for (const command of [Command.HANDSHAKE, Command.FAST_CONNECT]) {
+    const withEntry = new HandlerRegistry();
+    withEntry.add(new Gated());
+    withEntry.add(new (handlerFor(command))());
+    t.deepEqual(withEntry.unreachableSessionCommands(), [], `with command ${command}`);
+  }
+});
