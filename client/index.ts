@@ -1,6 +1,6 @@
 // The TypeScript client SDK: `import { MPushClient } from "mpush-ts/client"`.
 export { PinnedServerKey } from "../core/crypto/pinned-server-key.js";
-export type { Packet } from "../core/protocol/index.js";
+export { Command, ErrorCode, ErrorReply, OkReply, type Packet } from "../core/protocol/index.js";
 export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 export { ClientConnection, type RequestOptions } from "./connection/client-connection.js";
 export { ServerError, SessionStorageError, VerificationError } from "./flows/client-errors.js";

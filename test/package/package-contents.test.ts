@@ -35,3 +35,12 @@ test("the published package holds every file its exports point at, sources and b
     [...files].some((file) => file.startsWith("build/test/") || file.startsWith("test/") || file.startsWith("bench/")),
   );
 });
+
+test("the client entry, imported by package name, gives what a client of a plugin needs", async (t) => {
+  const client = await import("mpush-ts/client");
+  t.is(typeof client.MPushClient, "function");
+  t.is(client.Command.OK, 11);
+  t.is(client.OkReply.decode(client.OkReply.encode({ command: 100, data: "hi" }).finish()).data, "hi");
+  t.is(typeof client.ErrorReply.decode, "function");
+  t.is(client.ErrorCode.SESSION_REQUIRED, 107);
+});
