@@ -55,6 +55,12 @@ export interface ServerConfig {
   readonly handshakesPerSecond: number;
   /** A connection without a session after this long is closed, ms. */
   readonly establishTimeoutMs: number;
+  /**
+   * An async handler that has not settled after this long is answered
+   * ERROR(DISPATCH_ERROR) and its connection's next packet is served; its late
+   * reply is dropped. 0: no limit.
+   */
+  readonly handlerTimeoutMs: number;
   /** Granularity of the idle sweep, ms. */
   readonly sweepIntervalMs: number;
   /** Inbound frames queued per connection before its socket is paused. */
@@ -88,6 +94,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxConnections: 0,
   handshakesPerSecond: 0,
   establishTimeoutMs: 30_000,
+  handlerTimeoutMs: 30_000,
   sweepIntervalMs: 1000,
   maxQueuedFrames: 32,
   maxOutboundBytes: 1024 * 1024,

@@ -27,6 +27,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_MAX_CONNECTIONS", "maxConnections", int],
   ["MPUSH_HANDSHAKES_PER_SECOND", "handshakesPerSecond", int],
   ["MPUSH_ESTABLISH_TIMEOUT_MS", "establishTimeoutMs", int],
+  ["MPUSH_HANDLER_TIMEOUT_MS", "handlerTimeoutMs", int],
   ["MPUSH_KEY_FILE", "keyFile", text],
   ["MPUSH_HEARTBEAT_MIN_MS", "heartbeat.minMs", int],
   ["MPUSH_HEARTBEAT_MAX_MS", "heartbeat.maxMs", int],
@@ -162,6 +163,7 @@ function validate(c: ServerConfig): string[] {
   integer("maxConnections", c.maxConnections, 0);
   integer("handshakesPerSecond", c.handshakesPerSecond, 0);
   integer("establishTimeoutMs", c.establishTimeoutMs, 1);
+  integer("handlerTimeoutMs", c.handlerTimeoutMs, 0, 0x7fff_ffff);
   integer("sweepIntervalMs", c.sweepIntervalMs, 1, 60_000);
   integer("maxQueuedFrames", c.maxQueuedFrames, 1);
   integer("maxOutboundBytes", c.maxOutboundBytes, 1024);

@@ -6,6 +6,7 @@ import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
 import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
 import type { HandlerContext } from "./command-handler.js";
+import type { HandlerDeadline } from "./handler-deadline.js";
 import type { HandlerEntry, HandlerRegistry } from "./handler-registry.js";
 import type { Reply } from "./reply.js";
 
@@ -19,6 +20,7 @@ import type { Reply } from "./reply.js";
  *   handler throws ProtocolError   ERROR(its code, its reason)
  *   handler throws anything else   ERROR(DISPATCH_ERROR), logged with connection id and command
  *                                  (once per 5 s per handler, the rest counted)
+ *   handler past handlerTimeoutMs  the same; its late reply is dropped, the connection's next packet served
  * The connection stays open in every case unless said otherwise.
  */
 export class Dispatcher implements PacketSink {
@@ -26,6 +28,8 @@ export class Dispatcher implements PacketSink {
     private readonly registry: HandlerRegistry,
     private readonly config: Pick<ServerConfig, "maxBodyBytes" | "compressThresholdBytes" | "unknownCommand">,
     private readonly log: Logger,
+    /** Undefined: an async handler may take as long as it likes. */
+    private readonly deadline?: HandlerDeadline,
   ) {}
 
   private readonly failureLogs = new Map<HandlerEntry, ReturnType<typeof throttledLog>>();
@@ -62,9 +66,19 @@ export class Dispatcher implements PacketSink {
       return this.handlerFailed(connection, packet, entry, error);
     }
     if (result instanceof Promise) {
-      return result.then(
-        (reply) => this.answer(connection, packet, entry, reply),
-        (error: unknown) => this.handlerFailed(connection, packet, entry, error),
+      const answered = (reply: unknown) => this.answer(connection, packet, entry, reply);
+      const failed = (error: unknown) => this.handlerFailed(connection, packet, entry, error);
+      const deadline = this.deadline;
+      if (deadline === undefined) return result.then(answered, failed);
+      return deadline.bound(result, answered, failed, () =>
+        this.handlerFailed(
+          connection,
+          packet,
+          entry,
+          new HandlerTimeoutError(
+            `${entry.name} did not settle within ${deadline.timeoutMs} ms; its reply will be dropped`,
+          ),
+        ),
       );
     }
     return this.answer(connection, packet, entry, result);
@@ -188,4 +202,9 @@ function replyProblem(value: unknown): string | undefined {
     default:
       return `an object of kind ${String(reply.kind)}, not a Reply`;
   }
+}
+
+/** An async handler that did not settle within handlerTimeoutMs. */
+export class HandlerTimeoutError extends Error {
+  override readonly name = "HandlerTimeoutError";
 }

@@ -11,6 +11,7 @@ import { type ConnectionLifecycle, ServerConnection } from "../connection/server
 import { TcpTransport } from "../connection/tcp-transport.js";
 import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
+import { HandlerDeadline } from "../dispatch/handler-deadline.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
 import { BootError, ListenError, PluginLoadError } from "../errors/boot-errors.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
@@ -118,7 +119,11 @@ export class MPushServer implements ConnectionLifecycle {
       }
       await server.registerDefaults();
       const registry = HandlerRegistry.fromContainer(container);
-      server.dispatcher = new Dispatcher(registry, config, log);
+      const deadline =
+        config.handlerTimeoutMs > 0
+          ? new HandlerDeadline(server.wheel, config.handlerTimeoutMs, () => server.clock.steady())
+          : undefined;
+      server.dispatcher = new Dispatcher(registry, config, log, deadline);
       log.info({ plugins: loaded.map((l) => l.plugin.name), commands: registry.commands() }, "plugins loaded");
       const unreachable = registry.unreachableSessionCommands();
       if (unreachable.length > 0) {

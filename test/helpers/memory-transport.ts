@@ -5,6 +5,7 @@ import type { ByteTransport } from "../../core/connection/connection.js";
 import { type ConnectionLifecycle, ServerConnection } from "../../core/connection/server-connection.js";
 import type { CommandHandler } from "../../core/dispatch/command-handler.js";
 import { Dispatcher } from "../../core/dispatch/dispatcher.js";
+import type { HandlerDeadline } from "../../core/dispatch/handler-deadline.js";
 import { HandlerRegistry } from "../../core/dispatch/handler-registry.js";
 import type { Logger } from "../../core/log/logger.js";
 import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
@@ -182,12 +183,12 @@ export interface MemoryConnection {
  */
 export function memoryConnection(
   handlers: readonly CommandHandler<never>[],
-  options: { config?: Partial<TestConfig>; log?: Logger; clock?: Clock } = {},
+  options: { config?: Partial<TestConfig>; log?: Logger; clock?: Clock; deadline?: HandlerDeadline } = {},
 ): MemoryConnection {
   const config = { ...TEST_CONFIG, ...options.config };
   const registry = new HandlerRegistry();
   for (const handler of handlers) registry.add(handler as CommandHandler<unknown>);
-  const dispatcher = new Dispatcher(registry, config, options.log ?? pino({ level: "silent" }));
+  const dispatcher = new Dispatcher(registry, config, options.log ?? pino({ level: "silent" }), options.deadline);
   const transport = new MemoryTransport();
   const lifecycle = new RecordingLifecycle();
   const connection = new ServerConnection(

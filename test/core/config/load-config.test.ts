@@ -285,3 +285,17 @@ test("a plugin list from the environment that names nothing, or an empty key fil
     ["keyFile: expected a file path"],
   );
 });
+
+test("handlerTimeoutMs: 30 s by default, set from the environment, 0 turns it off, past what a timer holds refused", (t) => {
+  t.is(loadConfig({ env: {} }).handlerTimeoutMs, 30_000);
+  t.is(loadConfig({ env: { MPUSH_HANDLER_TIMEOUT_MS: "2500" } }).handlerTimeoutMs, 2500);
+  t.is(loadConfig({ env: { MPUSH_HANDLER_TIMEOUT_MS: "0" } }).handlerTimeoutMs, 0);
+  for (const bad of ["-1", "2147483648"]) {
+    const problems = problemsOf(() => loadConfig({ env: { MPUSH_HANDLER_TIMEOUT_MS: bad } }));
+    t.deepEqual(
+      problems.map((p) => p.split(":")[0]),
+      ["handlerTimeoutMs"],
+      bad,
+    );
+  }
+});

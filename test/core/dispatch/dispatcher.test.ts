@@ -1,8 +1,10 @@
 import "reflect-metadata";
+import { setImmediate as setImmediateP } from "node:timers/promises";
 import { deflateSync, inflateSync } from "node:zlib";
 import test from "ava";
 import { pino } from "pino";
 import type { CommandHandler, HandlerContext } from "../../../core/dispatch/command-handler.js";
+import { HandlerDeadline } from "../../../core/dispatch/handler-deadline.js";
 import { Handles } from "../../../core/dispatch/handles.decorator.js";
 import { ok, type Reply, reply } from "../../../core/dispatch/reply.js";
 import { FrameTooLargeError, RecordError, ReservedFlagsError } from "../../../core/errors/frame-errors.js";
@@ -17,6 +19,7 @@ import {
   OkReply,
   type Packet,
 } from "../../../core/protocol/index.js";
+import { TimerWheel } from "../../../core/runtime/timer-wheel.js";
 import type { SessionContext } from "../../../core/session/session-context.js";
 import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";
 import { deferred, memoryConnection, type TestConfig } from "../../helpers/memory-transport.js";
@@ -124,7 +127,7 @@ class NullHandler implements CommandHandler<Buffer> {
   }
 }
 
-function setup(config: Partial<TestConfig> = {}) {
+function setup(config: Partial<TestConfig> = {}, deadline?: HandlerDeadline) {
   const raw = new RawEchoHandler();
   const gated = new GatedHandler();
   const logs: Record<string, unknown>[] = [];
@@ -142,7 +145,7 @@ function setup(config: Partial<TestConfig> = {}) {
       new BigReplyHandler(),
       new NullHandler(),
     ],
-    { config, log },
+    { config, log, deadline },
   );
   return { ...m, raw, gated, logs };
 }
@@ -405,4 +408,61 @@ test("a handler failing on every request is logged once per interval with the re
   t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);
   t.is(logs.length, 2);
   t.is(logs[1]?.handler, "CrashingHandler");
+});
+
+/** A deadline on a wheel of 100 ms ticks that the test turns by hand. */
+function manualDeadline(timeoutMs: number) {
+  let now = 0;
+  const wheel = new TimerWheel(100, () => now);
+  return {
+    wheel,
+    deadline: new HandlerDeadline(wheel, timeoutMs, () => now),
+    advanceTo(ms: number) {
+      now = ms;
+      wheel.advance(ms);
+    },
+  };
+}
+
+test("a handler past its deadline is answered DISPATCH_ERROR, logged, and the connection's next packet is served", async (t) => {
+  const clock = manualDeadline(1000);
+  const { send, transport, connection, gated, logs } = setup({}, clock.deadline);
+  send(105, 1, Buffer.from("slow"));
+  send(100, 2, shout("next"));
+  await setImmediateP();
+  t.is(transport.packets.length, 0);
+  clock.advanceTo(900);
+  await setImmediateP();
+  t.is(transport.packets.length, 0, "not before the deadline");
+  clock.advanceTo(1100);
+  const timedOut = await transport.next();
+  t.is(timedOut.seq, 1);
+  t.is(errorOf(timedOut).code, ErrorCode.DISPATCH_ERROR);
+  t.is((logs[0]?.err as { type?: string } | undefined)?.type, "HandlerTimeoutError");
+  const next = await transport.next();
+  t.is(next.seq, 2);
+  t.is(OkReply.decode(next.body).data, "NEXT");
+  // The handler settles at last: its reply is dropped, nothing else is sent for seq 1.
+  gated.gates.get("slow")?.resolve();
+  await setImmediateP();
+  await setImmediateP();
+  t.true(gated.events.includes("end slow"));
+  t.is(transport.packets.length, 0, "nothing after the two answers");
+  t.true(connection.isOpen);
+  t.is(clock.wheel.scheduled, 0);
+});
+
+test("a handler that settles in time gets its reply, and its deadline leaves the wheel", async (t) => {
+  const clock = manualDeadline(1000);
+  const { send, transport, gated } = setup({}, clock.deadline);
+  send(105, 1, Buffer.from("quick"));
+  await setImmediateP();
+  t.is(clock.wheel.scheduled, 1);
+  gated.gates.get("quick")?.resolve();
+  const answer = await transport.next();
+  t.is(answer.cmd, Command.OK);
+  t.is(clock.wheel.scheduled, 0);
+  clock.advanceTo(5000);
+  await setImmediateP();
+  t.is(transport.packets.length, 0, "no ERROR after the reply");
 });

@@ -1,0 +1,50 @@
+import { type TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
+
+/**
+ * Bounds how long an async handler may hold its connection's queue, on the
+ * server's timer wheel (no timer of its own per request). Only the handler's
+ * own promise is bounded, never the write of its reply: a reply that was
+ * queued is never followed by an ERROR for the same request.
+ */
+export class HandlerDeadline {
+  constructor(
+    private readonly wheel: TimerWheel,
+    readonly timeoutMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Settles as `answered(value)` or `failed(error)` when `pending` settles in
+   * time, else as `timedOut()`; what the handler settles with after that is
+   * dropped.
+   */
+  bound<T>(
+    pending: Promise<T>,
+    answered: (value: T) => void | Promise<void>,
+    failed: (error: unknown) => void,
+    timedOut: () => void,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (outcome: () => void | Promise<void>) => {
+        if (settled) return;
+        settled = true;
+        this.wheel.cancel(timer);
+        try {
+          resolve(outcome());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const timer = new WheelTimer(() => {
+        finish(timedOut);
+        return undefined;
+      });
+      this.wheel.schedule(timer, this.now() + this.timeoutMs);
+      pending.then(
+        (value) => finish(() => answered(value)),
+        (error: unknown) => finish(() => failed(error)),
+      );
+    });
+  }
+}
