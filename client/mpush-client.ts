@@ -40,6 +40,12 @@ export interface MPushClientOptions {
 
 type ServerKeyInput = PinnedServerKey | string | Uint8Array;
 
+interface OpenedSession {
+  readonly connection: ClientConnection;
+  readonly outcome: ConnectOutcome;
+  readonly pending: PendingEvents;
+}
+
 export interface ConnectOutcome {
   readonly outcome: "handshake" | "fast_connect";
   /** Undefined when the server could not store the session. */
@@ -86,6 +92,8 @@ export class MPushClient extends EventEmitter {
   private unsaved: ClientSession | undefined;
   /** Every storage call of this client, one after another, so a late one never lands after a newer one. */
   private readonly storageQueue = new StorageQueue();
+  /** Settles when the latest connection attempt has. */
+  private attempts: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: MPushClientOptions) {
     super();
@@ -149,12 +157,25 @@ export class MPushClient extends EventEmitter {
     this.connection = undefined;
   }
 
-  /** Opens a connection and establishes a session on it, without adopting it. */
-  private async openSession(): Promise<{
-    connection: ClientConnection;
-    outcome: ConnectOutcome;
-    pending: PendingEvents;
-  }> {
+  /**
+   * Opens a connection and establishes a session on it, without adopting it.
+   * Attempts run one after another (a connect() during start()'s attempt
+   * waits for it): two at once would resume one session twice, and the loser,
+   * refused, would clear the session the winner had just saved.
+   */
+  private openSession(): Promise<OpenedSession>;
+  /** ...or, once the earlier attempts are over, nothing when `wanted()` says it is moot. */
+  private openSession(wanted: () => boolean): Promise<OpenedSession | undefined>;
+  private openSession(wanted = () => true): Promise<OpenedSession | undefined> {
+    const attempt = this.attempts.then(() => (wanted() ? this.openSessionNow() : undefined));
+    this.attempts = attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+    return attempt;
+  }
+
+  private async openSessionNow(): Promise<OpenedSession> {
     const { host, port } = this.options;
     const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
     const pending = new PendingEvents(connection);
@@ -329,7 +350,10 @@ export class MPushClient extends EventEmitter {
     // connect() may have got there first: start() only keeps a connection, it never replaces one.
     if (!current() || this.isConnected) return;
     try {
-      const { connection, outcome, pending } = await this.openSession();
+      // A connect() that ran meanwhile may have left nothing to do.
+      const opened = await this.openSession(() => current() && !this.isConnected);
+      if (opened === undefined) return;
+      const { connection, outcome, pending } = opened;
       if (!current() || this.isConnected) {
         // close(), a new start() or a connect() came while this attempt was in flight: its session stays stored, the connection goes.
         pending.stop();

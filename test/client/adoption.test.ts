@@ -209,3 +209,33 @@ test("connect() while start() waits out a backoff takes over: the scheduled reco
   t.is(opened, 1);
   t.true(client.isConnected);
 });
+
+test("connect() during start()'s attempt waits for it, so one session is never resumed twice at once and the stored one stays good", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const storage = new MemorySessionStorage();
+  const first = clientOf(server, { storage });
+  t.is((await first.connect()).outcome, "handshake");
+  await first.close();
+
+  const client = clientOf(server, { storage });
+  t.teardown(() => client.close());
+  const established: ConnectOutcome[] = [];
+  client.on("established", (outcome: ConnectOutcome) => established.push(outcome));
+  client.start();
+  const outcome = await client.connect();
+  t.is(outcome.outcome, "fast_connect");
+  t.is(outcome.fastConnectError, undefined, "not refused as a resume the other attempt had used");
+  t.is(established.length, 1);
+  t.is(established[0]?.outcome, "fast_connect");
+  t.is(established[0]?.fastConnectError, undefined);
+  t.true(client.isConnected);
+  await client.close();
+
+  // What is stored resumes: neither attempt cleared or outdated it.
+  const later = clientOf(server, { storage });
+  t.teardown(() => later.close());
+  const resumed = await later.connect();
+  t.is(resumed.outcome, "fast_connect");
+  t.is(resumed.fastConnectError, undefined);
+});
