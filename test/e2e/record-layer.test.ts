@@ -5,7 +5,14 @@ import { Command, ErrorCode, ErrorReply, FrameFlag, OkReply } from "../../core/p
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
-import { pinnedKey, rawFastConnect, rawHandshake, type SealedChannel, ticketOf } from "../helpers/session-peer.js";
+import {
+  fastConnectRequest,
+  pinnedKey,
+  rawFastConnect,
+  rawHandshake,
+  type SealedChannel,
+  ticketOf,
+} from "../helpers/session-peer.js";
 
 type Establish = "HANDSHAKE_OK" | "FAST_CONNECT_OK";
 
@@ -54,6 +61,17 @@ for (const via of ["HANDSHAKE_OK", "FAST_CONNECT_OK"] as const) {
     t.is(framed.cmd, Command.HEARTBEAT);
     t.false(framed.sealed);
     await echo(t, channel, 5, "three");
+  });
+
+  test(`after ${via}: a FAST_CONNECT on the established connection is REPEAT_HANDSHAKE and changes nothing`, async (t) => {
+    const channel = await established(t, via);
+    // Even with a valid proof for this very session: a connection holds one session, and its keys never change.
+    channel.write(Command.FAST_CONNECT, 2, fastConnectRequest(ticketOf(channel.session)).body);
+    const repeat = await channel.next();
+    t.true(repeat.sealed);
+    t.is(repeat.seq, 2);
+    t.is(ErrorReply.decode(repeat.body).code, ErrorCode.REPEAT_HANDSHAKE);
+    await echo(t, channel, 3, "same keys");
   });
 
   test(`after ${via}: every server reply is sealed, errors included`, async (t) => {

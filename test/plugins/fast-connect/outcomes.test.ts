@@ -6,6 +6,7 @@ import {
   ErrorCode,
   ErrorReply,
   encodeMessage,
+  FastConnectHello,
   FastConnectOk,
   FastConnectRequest,
   FastConnectServerHello,
@@ -123,6 +124,19 @@ test("malformed FAST_CONNECT bodies are refused by field and leave the connectio
   t.regex(short.reason, /binder/);
   raw.writeFrame(Command.FAST_CONNECT, 3, encodeMessage(FastConnectRequest, { hello: Buffer.from([0xff]), binder }));
   t.is(errorCodeOf(await raw.next()), ErrorCode.MALFORMED_BODY);
+  // The nonce is what makes a request single-use: nothing but its full 32 bytes is accepted.
+  const fields = FastConnectHello.decode(hello);
+  for (const [seq, length] of [
+    [4, 0],
+    [5, 31],
+    [6, 33],
+  ] as const) {
+    const shortHello = encodeMessage(FastConnectHello, { ...fields, clientNonce: Buffer.alloc(length, 7) });
+    raw.writeFrame(Command.FAST_CONNECT, seq, encodeMessage(FastConnectRequest, { hello: shortHello, binder }));
+    const refused = ErrorReply.decode((await raw.next()).body);
+    t.is(refused.code, ErrorCode.INVALID_ARGUMENT, `nonce of ${length} bytes`);
+    t.regex(refused.reason, /client_nonce/);
+  }
   // None of that consumed the session.
   await t.notThrowsAsync(rawFastConnect(raw, ticketOf(session)));
 });
