@@ -183,6 +183,22 @@ test('with unknownCommand "close" the ERROR is sent, then the connection closes'
   t.regex(lifecycle.closedWith[0] ?? "", /ERROR 101 for command 99/);
 });
 
+test('with unknownCommand "close", requests that came in the same read as the unknown one are not served', async (t) => {
+  const { receive, transport, raw } = setup({ unknownCommand: "close" });
+  receive(
+    Buffer.concat([
+      encodeFrame(99, 0, 8, Buffer.alloc(0)),
+      encodeFrame(104, 0, 9, Buffer.from("after")),
+      Buffer.from([0xdf]),
+    ]),
+  );
+  await transport.waitClosed();
+  t.is(raw.contexts.length, 0, "the handler of the request after it never ran");
+  t.is(transport.packets.length, 1, "only the ERROR");
+  t.is(transport.packets[0]?.seq, 8);
+  t.is(transport.packets[0]?.cmd, Command.ERROR);
+});
+
 test("a session command before a session gets SESSION_REQUIRED; with one it is served", async (t) => {
   const { send, transport, connection } = setup();
   send(101, 3);

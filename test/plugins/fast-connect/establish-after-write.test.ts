@@ -5,6 +5,7 @@ import { Keyv } from "keyv";
 import { pino } from "pino";
 import { startFastConnect } from "../../../client/flows/fast-connect-flow.js";
 import { type EstablishedSession, startHandshake } from "../../../client/flows/handshake-flow.js";
+import type { ConfigInput } from "../../../core/config/config.js";
 import { loadConfig } from "../../../core/config/load-config.js";
 import type { ByteTransport } from "../../../core/connection/connection.js";
 import { ServerConnection } from "../../../core/connection/server-connection.js";
@@ -56,8 +57,8 @@ function packetOf(frame: Buffer): Packet {
   return out;
 }
 
-function rig() {
-  const config = loadConfig({ env: {}, overrides: { keyFile: "/nonexistent" } });
+function rig(overrides: ConfigInput = {}) {
+  const config = loadConfig({ env: {}, overrides: { keyFile: "/nonexistent", ...overrides } });
   const identity = IdentityKey.generate();
   const store = new KeyvSessionStore(new Keyv({ namespace: "t" }), identity, config, systemClock);
   const negotiator = new HeartbeatNegotiator(config);
@@ -83,8 +84,8 @@ function keysOf(traffic: TrafficKeys) {
   return { up: new RecordCipher(traffic.clientToServer), down: new RecordCipher(traffic.serverToClient) };
 }
 
-async function establishing(kind: "HANDSHAKE" | "FAST_CONNECT") {
-  const r = rig();
+async function establishing(kind: "HANDSHAKE" | "FAST_CONNECT", overrides: ConfigInput = {}) {
+  const r = rig(overrides);
   let flow: { body: Buffer; finish(body: Uint8Array): EstablishedSession };
   let cmd: number;
   if (kind === "FAST_CONNECT") {
@@ -142,6 +143,21 @@ for (const kind of ["FAST_CONNECT", "HANDSHAKE"] as const) {
     t.is(answer.cmd, Command.OK);
     t.is(answer.flags & FrameFlag.ENCRYPTED, FrameFlag.ENCRYPTED);
     t.is(OkReply.decode(ciphers.down.open(answer)).data, `${session.sessionId}|${kind === "FAST_CONNECT"}|right after`);
+  });
+
+  test(`${kind}: a connection closed before the reply's write completes gets no session, and no establishment is announced`, async (t) => {
+    const { pipe, connection, established } = await establishing(kind);
+    connection.close("server shutting down");
+    pipe.writes[0]?.done(null);
+    await new Promise((r) => setTimeout(r, 20));
+    t.is(connection.session, undefined);
+    t.is(established.length, 0);
+  });
+
+  test(`${kind}: the establishing reply is never deflated, whatever the compression threshold`, async (t) => {
+    const { reply, session } = await establishing(kind, { compressThresholdBytes: 1 });
+    t.is(reply.flags & FrameFlag.COMPRESSED, 0);
+    t.truthy(session.sessionId);
   });
 
   test(`${kind}: when the reply's write fails, no session is restored`, async (t) => {
