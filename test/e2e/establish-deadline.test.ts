@@ -1,9 +1,16 @@
 import "reflect-metadata";
+import { once } from "node:events";
+import { connect } from "node:net";
 import test from "ava";
+import { startHandshake } from "../../client/flows/handshake-flow.js";
+import type { ServerConnection } from "../../core/connection/server-connection.js";
 import { Command, definePlugin, Hooks, type Plugin, TimerWheel } from "../../core/index.js";
+import { encodeFrame } from "../../core/protocol/frame-encoder.js";
 import { deferred } from "../helpers/memory-transport.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
+import { ANY_HEARTBEAT, DEVICE, pinnedKey } from "../helpers/session-peer.js";
+import { sleep } from "../helpers/wait.js";
 
 const ESTABLISH_MS = 200;
 
@@ -51,4 +58,46 @@ test("a connection that goes away first leaves no deadline behind", async (t) =>
   client.close();
   await closed.promise;
   t.is(wheel?.scheduled, baseline);
+});
+
+test("a HANDSHAKE whose reply cannot be written (the peer does not read) still ends at the establish deadline", async (t) => {
+  const closed = deferred<{ reason: string; encrypted: boolean; session: unknown }>();
+  const spy: Plugin = definePlugin({
+    name: "close-spy",
+    register(container) {
+      container.resolve(Hooks).add("onConnectionClose", (connection, reason) =>
+        closed.resolve({
+          reason,
+          encrypted: (connection as ServerConnection).encrypted,
+          session: connection.session,
+        }),
+      );
+    },
+  });
+  const server = await startServer(
+    {
+      // Long enough for the echoes below to be read and the HANDSHAKE handled before it.
+      establishTimeoutMs: 3000,
+      sweepIntervalMs: 20,
+      shutdownGraceMs: 100,
+      // Room for every echo: reading goes on, so the HANDSHAKE is read and its reply queued behind them.
+      maxOutboundBytes: 256 * 1024 * 1024,
+    },
+    [{ plugin: spy }],
+  );
+  t.teardown(server.close);
+  const socket = connect(server.port, "127.0.0.1");
+  t.teardown(() => socket.destroy());
+  socket.on("error", () => {});
+  await once(socket, "connect");
+  socket.pause();
+  // Far more echoes than the kernel buffers both ways hold: the reply to what follows stays in the server's queue.
+  socket.write(Buffer.alloc(16 * 1024 * 1024, 0xdf));
+  const flow = startHandshake(DEVICE, ANY_HEARTBEAT, pinnedKey(server.keyFile));
+  socket.write(encodeFrame(Command.HANDSHAKE, 0, 1, flow.body));
+  const end = await Promise.race([closed.promise, sleep(15_000).then(() => undefined)]);
+  if (end === undefined) return t.fail("still open 15 s after a 3 s establish deadline");
+  t.is(end.reason, "no session established in time");
+  t.true(end.encrypted, "the keys were switched on: the HANDSHAKE was handled, its reply not yet written");
+  t.is(end.session, undefined);
 });
