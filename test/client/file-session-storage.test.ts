@@ -75,6 +75,19 @@ test("a missing, empty, corrupt, truncated, wrongly shaped or unreadable file is
   t.is(await new FileSessionStorage(asDirectory).load(), undefined, "unreadable");
 });
 
+test("a file whose clockOffsetMs is missing or not a number is no session", async (t) => {
+  const file = join(tempDir(), "session.json");
+  const storage = new FileSessionStorage(file);
+  for (const [name, clockOffsetMs] of [
+    ["missing", undefined],
+    ["a string", "0"],
+    ["null", null],
+  ] as const) {
+    writeFileSync(file, JSON.stringify({ ...session(1), clockOffsetMs }));
+    t.is(await storage.load(), undefined, name);
+  }
+});
+
 test("concurrent saves in one process all succeed and leave one whole session and no temp files", async (t) => {
   const dir = tempDir();
   const file = join(dir, "session.json");

@@ -1,12 +1,16 @@
 import "reflect-metadata";
 import { createHash } from "node:crypto";
+import KeyvRedis from "@keyv/redis";
 import test, { type ExecutionContext } from "ava";
 import { Keyv } from "keyv";
-import { IdentityKey, loadConfig, systemClock } from "../../../core/index.js";
+import type { EstablishedSession } from "../../../client/flows/handshake-flow.js";
+import { definePlugin, IdentityKey, KEYV, loadConfig, systemClock } from "../../../core/index.js";
 import { createKeyv, parseClusterUrl, sweepExpired } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
 import { ROTATE_SCRIPT } from "../../../core/session/redis-commands.js";
 import { RedisServer } from "../../helpers/redis.js";
+import { startServer } from "../../helpers/server.js";
+import { handshakeOn, resumeOn, ticketOf } from "../../helpers/session-peer.js";
 import { sessionRecord } from "../../helpers/session-record.js";
 
 const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 2000 } } });
@@ -167,6 +171,65 @@ test("sweepExpired drops expired entries of the in-process map, keeps live ones,
   t.is(await keyv.get("long"), "b");
   t.is(await keyv.get("forever"), "c");
   t.is(sweepExpired(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } }), Date.now()), 0);
+});
+
+test("sweepExpired removes an entry whose expiry is now and keeps one that expires a millisecond later", async (t) => {
+  const keyv = createKeyv({ ...config.session, store: "memory" });
+  await keyv.set("due", "a", 60_000);
+  await keyv.set("next", "b", 60_000);
+  const map = keyv.store as Map<string, { expires: number }>;
+  // Keys as stored, namespace and all.
+  const [dueKey, nextKey] = [...map.keys()] as [string, string];
+  const due = (map.get(dueKey) as { expires: number }).expires;
+  (map.get(nextKey) as { expires: number }).expires = due + 1;
+  t.is(sweepExpired(keyv, due - 1), 0);
+  t.is(sweepExpired(keyv, due), 1);
+  t.false(map.has(dueKey));
+  t.true(map.has(nextKey));
+  t.is(sweepExpired(keyv, due + 1), 1);
+  t.is(map.size, 0);
+});
+
+/** Reversible and recognizable: decompress refuses anything compress did not write. */
+const prefixed = {
+  compress: async (value: unknown) => `z:${Buffer.from(JSON.stringify(value)).toString("base64")}`,
+  decompress: async (value: unknown) => {
+    if (typeof value !== "string" || !value.startsWith("z:")) throw new Error("not written by compress");
+    return JSON.parse(Buffer.from(value.slice(2), "base64").toString()) as unknown;
+  },
+  serialize: JSON.stringify,
+  deserialize: JSON.parse,
+};
+
+test("on Redis with a plugin's compressing Keyv, a session resumes twice in a row: rotate writes what Keyv reads back", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const { namespace } = config.session;
+  const keyv = new Keyv({
+    store: new KeyvRedis(redis.url, { throwOnErrors: true, throwOnConnectError: true, namespace }),
+    namespace,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+    compression: prefixed,
+  });
+  t.teardown(() => keyv.disconnect());
+  const compressingStore = definePlugin({
+    name: "compressing-store",
+    register(container) {
+      container.registerInstance(KEYV, keyv);
+    },
+  });
+  // No record cache: every resume reads its session from Redis, through Keyv's decompression.
+  const server = await startServer({ session: { store: redis.url, cacheRecords: 0 } }, [{ plugin: compressingStore }]);
+  t.teardown(server.close);
+  const first = await handshakeOn(server);
+  const second = await resumeOn(server, ticketOf(first));
+  t.is(second.code, undefined);
+  const third = await resumeOn(server, ticketOf(second.session as EstablishedSession));
+  t.is(third.code, undefined, "the session the first resume rotated is read back and resumed");
+  const sessions = [...(await redis.dump()).entries()].filter(([key]) => key.startsWith("mpush::s:"));
+  t.is(sessions.length, 1);
+  t.regex(sessions[0]?.[1].toString() ?? "", /"value":"z:/, "stored compressed");
 });
 
 test("a cluster URL's credentials belong to the cluster, decoded; rediss+cluster means TLS on every node", (t) => {

@@ -92,3 +92,20 @@ test("nonces are told apart by their first 128 bits", (t) => {
   otherStart[15] = (otherStart[15] as number) ^ 1;
   t.true(ledger.claim(otherStart, TTL, 2));
 });
+
+test("nonces that differ only in their fourth 32-bit word (bytes 12-15) are each claimed", (t) => {
+  const ledger = new NonceLedger(0);
+  const base = randomBytes(32);
+  // Enough of them that many share a chain of slots, where a match on three words alone would refuse one.
+  const refused: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const nonce = Buffer.from(base);
+    nonce.writeUInt32LE(i, 12);
+    if (!ledger.claim(nonce, TTL, 1)) refused.push(i);
+  }
+  t.deepEqual(refused, []);
+  t.is(ledger.size, 2000);
+  const again = Buffer.from(base);
+  again.writeUInt32LE(1999, 12);
+  t.false(ledger.claim(again, TTL, 2), "the same bytes again are still a repeat");
+});

@@ -195,3 +195,40 @@ test("claimed nonces are kept by steady time: after the wall clock is set back, 
   // Forgotten, so the ledger keeps turning over: its size follows the claim rate, not the clock's mistakes.
   t.true(await store.claimNonce(nonce, 1000));
 });
+
+/** A plugin's Keyv store adapter: neither Keyv's Map nor Redis, each operation answering after `delayMs`. */
+function slowAdapter(delayMs: number) {
+  const data = new Map<string, unknown>();
+  const later = <T>(value: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(value()), delayMs));
+  return {
+    data,
+    get: (key: string) => later(() => data.get(key)),
+    set: (key: string, value: unknown) => later(() => data.set(key, value)),
+    delete: (key: string) => later(() => data.delete(key)),
+    clear: () => later(() => data.clear()),
+  };
+}
+
+test("on a plugin's async store, concurrent claims of one nonce: exactly one wins, though each reads before any writes", async (t) => {
+  const adapter = slowAdapter(10);
+  const { store } = storeWith(new Keyv({ store: adapter }));
+  const contested = randomBytes(32);
+  const results = await Promise.all(Array.from({ length: 5 }, () => store.claimNonce(contested, 60_000)));
+  t.is(results.filter(Boolean).length, 1);
+  t.is(adapter.data.size, 1, "the claim was written once");
+  t.false(await store.claimNonce(contested, 60_000), "and it holds afterwards");
+  t.true(await store.claimNonce(randomBytes(32), 60_000));
+});
+
+test("save of a record already at or past its expiry writes nothing, not an entry without a TTL", async (t) => {
+  const now = Date.now();
+  const clock = { now: () => now, steady: () => 0 } as unknown as ManualClock;
+  for (const keyv of [createKeyv(config.session), new Keyv({ store: new PluginMap() })]) {
+    const { store } = storeWith(keyv, IdentityKey.generate(), clock);
+    // Exactly now: a TTL of 0, which Keyv takes as "never expires".
+    await store.save("at-expiry", record(now, {}, 0));
+    await store.save("past-expiry", record(now, {}, -1000));
+    t.is((keyv.store as Map<string, unknown>).size, 0);
+    t.is(await store.get("at-expiry"), undefined);
+  }
+});
