@@ -136,3 +136,27 @@ test("a frame sealed under other keys fails to open", (t) => {
   const frame = new RecordCipher(keys()).seal(100, 0, 1, Buffer.from("x"));
   t.throws(() => new RecordCipher(keys()).open(parse(frame)), { instanceOf: RecordError });
 });
+
+test("the last record a key may seal is number 2^32 - 1; the next is a RecordError, in both directions", (t) => {
+  const { sender, receiver, keys: k } = pair();
+  // Jump both counters to the last allowed record rather than sealing four billion frames.
+  for (const cipher of [sender, receiver]) (cipher as unknown as { count: number }).count = 2 ** 32 - 1;
+  const last = sender.seal(100, 0, 1, Buffer.from("last"));
+  t.true(receiver.open(parse(last)).equals(Buffer.from("last")));
+  // Its nonce is iv XOR (0^4 || u64be(2^32 - 1)), checked independently of RecordCipher.
+  const nonce = Buffer.from(k.iv);
+  for (let i = 8; i < 12; i++) nonce[i] = (nonce[i] as number) ^ 0xff;
+  const body = parse(last).body;
+  const decipher = createDecipheriv(AEAD, k.key, nonce, { authTagLength: TAG_LENGTH });
+  decipher.setAAD(last.subarray(0, HEADER_LENGTH));
+  decipher.setAuthTag(body.subarray(body.length - TAG_LENGTH));
+  t.is(
+    Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_LENGTH)), decipher.final()]).toString(),
+    "last",
+  );
+  t.throws(() => sender.seal(100, 0, 2, Buffer.from("one too many")), {
+    instanceOf: RecordError,
+    message: /record limit/,
+  });
+  t.throws(() => receiver.open(parse(last)), { instanceOf: RecordError, message: /record limit/ });
+});

@@ -1,9 +1,18 @@
 import "reflect-metadata";
 import test from "ava";
-import { HandshakeOk, HandshakeServerHello } from "../../../core/protocol/index.js";
+import { startHandshake } from "../../../client/flows/handshake-flow.js";
+import {
+  Command,
+  ErrorCode,
+  ErrorReply,
+  encodeMessage,
+  HandshakeOk,
+  HandshakeRequest,
+  HandshakeServerHello,
+} from "../../../core/protocol/index.js";
 import { RawClient } from "../../helpers/raw-client.js";
 import { startServer } from "../../helpers/server.js";
-import { pinnedKey, rawHandshake } from "../../helpers/session-peer.js";
+import { ANY_HEARTBEAT, DEVICE, handshakeOn, pinnedKey, rawHandshake } from "../../helpers/session-peer.js";
 
 const TTL = 3600_000;
 
@@ -53,4 +62,40 @@ test("session ids of many handshakes are distinct and use the whole base64url al
   t.true(new Set(ids.join("")).size > 40, "ids look random across the alphabet");
   // Same device, same second: MPush's MD5(deviceId + time) would collide here.
   t.is(new Set(ids.map((id) => id.slice(0, 8))).size, ids.length);
+});
+
+test("HANDSHAKE fields past their limits are INVALID_ARGUMENT naming the field; at the limits they are accepted", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const key = pinnedKey(server.keyFile);
+  const raw = await RawClient.open(server.port);
+  t.teardown(() => raw.close());
+  const request = HandshakeRequest.decode(startHandshake(DEVICE, ANY_HEARTBEAT, key).body);
+  // Limits count UTF-8 bytes: "é" is two.
+  const refused: [string, Partial<HandshakeRequest>][] = [
+    ["device_id", { deviceId: "" }],
+    ["device_id", { deviceId: "d".repeat(129) }],
+    ["os_name", { osName: "é".repeat(33) }],
+    ["os_version", { osVersion: "v".repeat(65) }],
+    ["client_version", { clientVersion: "c".repeat(65) }],
+    ["client_nonce", { clientNonce: Buffer.alloc(31) }],
+    ["client_share", { clientShare: Buffer.alloc(33) }],
+  ];
+  let seq = 1;
+  for (const [field, change] of refused) {
+    raw.writeFrame(Command.HANDSHAKE, seq, encodeMessage(HandshakeRequest, { ...request, ...change }));
+    const reply = await raw.next();
+    t.is(reply.seq, seq++);
+    const error = ErrorReply.decode(reply.body);
+    t.is(error.code, ErrorCode.INVALID_ARGUMENT, field);
+    t.true(error.reason.startsWith(`${field} `), `${field}: ${error.reason}`);
+  }
+  const atLimits = {
+    deviceId: "d".repeat(128),
+    osName: "é".repeat(32),
+    osVersion: "v".repeat(64),
+    clientVersion: "c".repeat(64),
+  };
+  const session = await handshakeOn(server, { device: atLimits });
+  t.truthy(session.sessionId);
 });
