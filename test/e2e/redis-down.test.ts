@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import test from "ava";
-import { Command, ErrorCode } from "../../core/index.js";
+import { Command, definePlugin, ErrorCode, Hooks, type SessionContext } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RawClient } from "../helpers/raw-client.js";
@@ -28,7 +28,15 @@ async function echo(channel: SealedChannel, seq: number, text: string): Promise<
 test("Redis down: FAST_CONNECT answers STORE_UNAVAILABLE, HANDSHAKE degrades to an empty id, live connections are served; after a restart on the same port sessions are stored and resumed again", async (t) => {
   const redis = await RedisServer.start();
   t.teardown(() => redis.stop());
-  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 300 } }, withEcho);
+  const established: SessionContext[] = [];
+  const spy = definePlugin({
+    name: "established-spy",
+    register: (container) => container.resolve(Hooks).add("onSessionEstablished", (_c, s) => established.push(s)),
+  });
+  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 300 } }, [
+    ...withEcho,
+    { plugin: spy },
+  ]);
   t.teardown(server.close);
   const key = pinnedKey(server.keyFile);
   const open = async () => {
@@ -61,6 +69,8 @@ test("Redis down: FAST_CONNECT answers STORE_UNAVAILABLE, HANDSHAKE degrades to 
   const degraded = await rawHandshake(await open(), key);
   t.is(degraded.session.sessionId, "");
   t.is(degraded.session.expiresAtMs, 0);
+  // The server's own view says the same: no id, and no expiry for a session that was never stored.
+  t.like(established.at(-1), { sessionId: undefined, expiresAt: 0, resumed: false });
   t.true((await echo(degraded.channel, 2, "degraded")).startsWith("|false|"));
 
   // The connection established before the outage is still served, repeatedly.
