@@ -16,15 +16,23 @@ async function serverAhead() {
   return startServer({ session: { replayWindowMs: 3000 } }, [], { clock });
 }
 
+/** A storage holding a session the first client of `server` handshook. */
+async function handshakenInto(server: { port: number; keyFile: string }): Promise<MemorySessionStorage> {
+  const storage = new MemorySessionStorage();
+  const first = clientOf(server, { storage });
+  try {
+    const outcome = await first.connect();
+    if (outcome.outcome !== "handshake") throw new Error(`first connect: ${outcome.outcome}`);
+  } finally {
+    await first.close();
+  }
+  return storage;
+}
+
 test("a client resumes a server whose clock is far ahead: the FAST_CONNECT timestamp is on the server's clock", async (t) => {
   const server = await serverAhead();
   t.teardown(server.close);
-  const storage = new MemorySessionStorage();
-
-  const first = clientOf(server, { storage });
-  t.teardown(() => first.close());
-  t.is((await first.connect()).outcome, "handshake");
-  await first.close();
+  const storage = await handshakenInto(server);
   const offset = (await storage.load())?.clockOffsetMs ?? 0;
   t.true(Math.abs(offset - SERVER_AHEAD_MS) < 2000, `the handshake taught the offset: ${offset} ms`);
 
@@ -38,11 +46,7 @@ test("a client resumes a server whose clock is far ahead: the FAST_CONNECT times
 test("a stored session that expires within 5 s (on the server's clock) is not offered: the client handshakes at once", async (t) => {
   const server = await serverAhead();
   t.teardown(server.close);
-  const storage = new MemorySessionStorage();
-  const first = clientOf(server, { storage });
-  t.teardown(() => first.close());
-  await first.connect();
-  await first.close();
+  const storage = await handshakenInto(server);
   const stored = await storage.load();
   if (stored === undefined) return t.fail("no session stored");
   // Still resumable on the server; only the client's record says it is about to expire.

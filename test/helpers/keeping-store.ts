@@ -54,15 +54,23 @@ export class KeepingSessionStore implements SessionStore {
   }
 }
 
-export const keepingStorePlugin: Plugin = definePlugin({
-  name: "test-keeping-store",
-  register(container) {
-    let store: KeepingSessionStore | undefined;
-    container.register(SESSION_STORE, {
-      useFactory: (c) => {
-        store ??= new KeepingSessionStore(c.resolve(KeyvSessionStore));
-        return store;
-      },
-    });
-  },
-});
+/** A plugin putting `wrap(the server's own store)` under SESSION_STORE: one instance per server. */
+export function wrappingStorePlugin(name: string, wrap: (inner: KeyvSessionStore) => SessionStore): Plugin {
+  return definePlugin({
+    name,
+    register(container) {
+      let store: SessionStore | undefined;
+      container.register(SESSION_STORE, {
+        useFactory: (c) => {
+          store ??= wrap(c.resolve(KeyvSessionStore));
+          return store;
+        },
+      });
+    },
+  });
+}
+
+export const keepingStorePlugin: Plugin = wrappingStorePlugin(
+  "test-keeping-store",
+  (inner) => new KeepingSessionStore(inner),
+);

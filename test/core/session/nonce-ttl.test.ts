@@ -1,9 +1,8 @@
 import "reflect-metadata";
 import test from "ava";
-import { Command, definePlugin, ErrorCode, type Rotation, SESSION_STORE } from "../../../core/index.js";
+import { Command, ErrorCode, type Rotation, SESSION_STORE } from "../../../core/index.js";
 import { ErrorReply } from "../../../core/protocol/index.js";
-import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
-import { KeepingSessionStore } from "../../helpers/keeping-store.js";
+import { KeepingSessionStore, wrappingStorePlugin } from "../../helpers/keeping-store.js";
 import { RedisServer } from "../../helpers/redis.js";
 import { startServer } from "../../helpers/server.js";
 import { errorCodeOf, fastConnectOn, fastConnectRequest, handshakeOn, ticketOf } from "../../helpers/session-peer.js";
@@ -20,18 +19,7 @@ class RecordingStore extends KeepingSessionStore {
   }
 }
 
-const recordingStore = definePlugin({
-  name: "test-recording-store",
-  register(container) {
-    let store: RecordingStore | undefined;
-    container.register(SESSION_STORE, {
-      useFactory: (c) => {
-        store ??= new RecordingStore(c.resolve(KeyvSessionStore));
-        return store;
-      },
-    });
-  },
-});
+const recordingStore = wrappingStorePlugin("test-recording-store", (inner) => new RecordingStore(inner));
 
 test("a nonce stays claimed for as long as its timestamp is acceptable: twice the replay window", async (t) => {
   const redis = await RedisServer.start();
