@@ -9,6 +9,13 @@ export interface HandlesOptions<Request> {
   /** Decodes the request body. Omitted: the handler receives the raw body (a Buffer). */
   readonly request?: MessageCodec<Request>;
   readonly access?: Access;
+  /**
+   * True for a handler that bounds every wait of its own and answers the
+   * outcome itself (the built-in HANDSHAKE and FAST_CONNECT bound each store
+   * call by storeTimeoutMs and degrade to a documented answer): the server's
+   * handlerTimeoutMs would only cut that answer short.
+   */
+  readonly boundsItself?: boolean;
 }
 
 /** What a handler knows about the request besides its body. */

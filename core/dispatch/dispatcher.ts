@@ -69,7 +69,7 @@ export class Dispatcher implements PacketSink {
       const answered = (reply: unknown) => this.answer(connection, packet, entry, reply);
       const failed = (error: unknown) => this.handlerFailed(connection, packet, entry, error);
       const deadline = this.deadline;
-      if (deadline === undefined) return result.then(answered, failed);
+      if (deadline === undefined || entry.boundsItself) return result.then(answered, failed);
       return deadline.bound(result, answered, failed, () =>
         this.handlerFailed(
           connection,
@@ -192,6 +192,9 @@ function replyProblem(value: unknown): string | undefined {
       ) {
         return `a message Reply with cmd ${String(reply.cmd)}, not 1-254`;
       }
+      if (reply.establish !== undefined && !isEstablishment(reply.establish)) {
+        return "a message Reply whose establish is not { session, secrets: { traffic } }";
+      }
       if (
         reply.flags !== undefined &&
         !(Number.isInteger(reply.flags) && ((reply.flags as number) & ~HANDLER_FLAGS) === 0)
@@ -207,4 +210,14 @@ function replyProblem(value: unknown): string | undefined {
 /** An async handler that did not settle within handlerTimeoutMs. */
 export class HandlerTimeoutError extends Error {
   override readonly name = "HandlerTimeoutError";
+}
+
+function isEstablishment(value: unknown): boolean {
+  const establish = value as { session?: unknown; secrets?: { traffic?: unknown } } | null;
+  return (
+    typeof establish?.session === "object" &&
+    establish.session !== null &&
+    typeof establish.secrets?.traffic === "object" &&
+    establish.secrets.traffic !== null
+  );
 }

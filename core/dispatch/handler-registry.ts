@@ -12,6 +12,8 @@ export interface HandlerEntry {
   readonly request: MessageCodec<unknown> | undefined;
   readonly handler: CommandHandler<unknown>;
   readonly name: string;
+  /** handlerTimeoutMs does not apply (HandlesOptions.boundsItself). */
+  readonly boundsItself: boolean;
 }
 
 /** Core numbers a handler may take: the ones the protocol defines (1-99 is otherwise reserved). */
@@ -76,7 +78,14 @@ export class HandlerRegistry {
         `command ${command} is handled by both ${existing.name} and ${name}`,
       );
     }
-    this.table[command] = { command, access: meta.access ?? "session", request: meta.request, handler, name };
+    this.table[command] = {
+      command,
+      access: meta.access ?? "session",
+      request: meta.request,
+      handler,
+      name,
+      boundsItself: meta.boundsItself === true,
+    };
   }
 
   get(command: number): HandlerEntry | undefined {

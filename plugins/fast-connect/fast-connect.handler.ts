@@ -48,7 +48,7 @@ const SESSION_ID_MAX_BYTES = 64;
  * goes out in clear, keys switch on, and the session is set on the connection
  * once that reply is written.
  */
-@Handles(Command.FAST_CONNECT, { request: FastConnectRequest, access: "public" })
+@Handles(Command.FAST_CONNECT, { request: FastConnectRequest, access: "public", boundsItself: true })
 export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
   constructor(
     @inject(SESSION_STORE) private readonly sessions: SessionStore,

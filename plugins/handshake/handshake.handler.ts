@@ -54,7 +54,7 @@ import { handshakeReplyParts, signedHandshakeOk } from "./handshake-reply.js";
  */
 const CHAIN_ID_BYTES = 16;
 
-@Handles(Command.HANDSHAKE, { request: HandshakeRequest, access: "public" })
+@Handles(Command.HANDSHAKE, { request: HandshakeRequest, access: "public", boundsItself: true })
 export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
   constructor(
     @inject(IDENTITY_KEY) private readonly identity: IdentityKey,

@@ -1,7 +1,8 @@
 import "reflect-metadata";
 import test from "ava";
-import { ServerError } from "../../client/index.js";
-import { type CommandHandler, definePlugin, ErrorCode, Handles, ok, registerHandlers } from "../../core/index.js";
+import { Keyv } from "keyv";
+import { MemorySessionStorage, ServerError } from "../../client/index.js";
+import { type CommandHandler, definePlugin, ErrorCode, Handles, KEYV, ok, registerHandlers } from "../../core/index.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer } from "../helpers/server.js";
 
@@ -58,4 +59,50 @@ test("handlerTimeoutMs 0 leaves a handler all the time it takes", async (t) => {
     await client.close();
     await server.close();
   }
+});
+
+/** A plugin's Keyv store that answers, or, once `hang` is set, never answers. */
+function switchableStore() {
+  const data = new Map<string, unknown>();
+  const control = { hang: false };
+  const answer = <T>(value: () => T) => (control.hang ? new Promise<T>(() => {}) : Promise.resolve(value()));
+  const adapter = {
+    get: (key: string) => answer(() => data.get(key)),
+    set: (key: string, value: unknown) => answer(() => data.set(key, value)),
+    delete: (key: string) => answer(() => data.delete(key)),
+    clear: () => answer(() => data.clear()),
+  };
+  const plugin = definePlugin({
+    name: "switchable-store",
+    register(container) {
+      container.registerInstance(KEYV, new Keyv({ store: adapter, namespace: "t" }));
+    },
+  });
+  return { control, plugin };
+}
+
+test("HANDSHAKE and FAST_CONNECT bound their own waits: with a hung store and a shorter handlerTimeoutMs they still degrade as documented, and the client keeps its session", async (t) => {
+  const store = switchableStore();
+  const server = await startServer({ handlerTimeoutMs: 200, sweepIntervalMs: 20, session: { storeTimeoutMs: 600 } }, [
+    { plugin: store.plugin },
+  ]);
+  t.teardown(server.close);
+  const storage = new MemorySessionStorage();
+  const first = clientOf(server, { storage });
+  t.is((await first.connect()).outcome, "handshake");
+  await first.close();
+  const saved = await storage.load();
+
+  store.control.hang = true;
+  const second = clientOf(server, { storage, requestTimeoutMs: 5000 });
+  t.teardown(() => second.close());
+  const outcome = await second.connect();
+  t.is(
+    outcome.fastConnectError,
+    "STORE_UNAVAILABLE",
+    "not DISPATCH_ERROR, which would make the client forget its session",
+  );
+  t.is(outcome.outcome, "handshake");
+  t.is(outcome.sessionId, undefined, "the handshake degraded: no resumable id while the store hangs");
+  t.deepEqual(await storage.load(), saved);
 });

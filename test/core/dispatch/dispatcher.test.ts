@@ -117,6 +117,7 @@ const NOT_REPLIES: Record<string, unknown> = {
   "number data": { kind: "ok", data: 5 },
   "cmd 300": { kind: "message", body: Buffer.from("x"), cmd: 300 },
   "encrypted flag": { kind: "message", body: Buffer.from("x"), flags: FrameFlag.ENCRYPTED },
+  "empty establish": { kind: "message", body: Buffer.from("x"), establish: {} },
 };
 
 /** cmd 108: returns what NOT_REPLIES holds for its body. */
@@ -398,6 +399,7 @@ test("a handler that returns something other than a Reply gets DISPATCH_ERROR, l
     "number data": /returned an ok Reply whose data is not a string/,
     "cmd 300": /returned a message Reply with cmd 300, not 1-254/,
     "encrypted flag": /returned a message Reply with flags 1, not BIZ_ACK\/AUTO_ACK bits/,
+    "empty establish": /returned a message Reply whose establish is not \{ session, secrets: \{ traffic \} \}/,
   };
   for (const [body, message] of Object.entries(expected)) {
     // A server of its own each: the log of one handler's failures is throttled.
@@ -424,6 +426,32 @@ test("a handler failing on every request is logged once per interval with the re
   t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);
   t.is(logs.length, 2);
   t.is(logs[1]?.handler, "CrashingHandler");
+});
+
+/** cmd 109: like GatedHandler, but it bounds its own waits. */
+@Handles(109, { access: "public", boundsItself: true })
+class SelfBoundedHandler implements CommandHandler<Buffer> {
+  readonly gate = deferred<void>();
+  async handle(): Promise<Reply> {
+    await this.gate.promise;
+    return ok("in its own time");
+  }
+}
+
+test("a handler that bounds itself is not cut short by the server's deadline", async (t) => {
+  const clock = manualDeadline(1000);
+  const handler = new SelfBoundedHandler();
+  const m = memoryConnection([handler], { deadline: clock.deadline });
+  m.send(109, 1);
+  await setImmediateP();
+  t.is(clock.wheel.scheduled, 0, "no deadline was set");
+  clock.advanceTo(5000);
+  await setImmediateP();
+  t.is(m.transport.packets.length, 0);
+  handler.gate.resolve();
+  const answer = await m.transport.next();
+  t.is(answer.cmd, Command.OK);
+  t.is(OkReply.decode(answer.body).data, "in its own time");
 });
 
 /** A deadline on a wheel of 100 ms ticks that the test turns by hand. */
