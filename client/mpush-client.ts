@@ -94,6 +94,8 @@ export class MPushClient extends EventEmitter {
   private readonly storageQueue = new StorageQueue();
   /** Settles when the latest connection attempt has. */
   private attempts: Promise<void> = Promise.resolve();
+  /** The connection the attempt in flight is establishing a session on, for close() to cut short. */
+  private opening: ClientConnection | undefined;
 
   constructor(private readonly options: MPushClientOptions) {
     super();
@@ -115,7 +117,9 @@ export class MPushClient extends EventEmitter {
    */
   async connect(): Promise<ConnectOutcome> {
     const generation = this.generation;
-    const { connection, outcome, pending } = await this.openSession();
+    const opened = await this.openSession(() => generation === this.generation);
+    if (opened === undefined) throw new Error("client closed or restarted while connecting");
+    const { connection, outcome, pending } = opened;
     if (generation !== this.generation) {
       // close() (or start()) came meanwhile: its session stays stored, the connection goes.
       pending.stop();
@@ -155,19 +159,20 @@ export class MPushClient extends EventEmitter {
     clearInterval(this.heartbeatTimer);
     this.connection?.close();
     this.connection = undefined;
+    // An attempt in flight fails at once rather than at its timeouts: later attempts wait for it.
+    this.opening?.close();
   }
 
   /**
    * Opens a connection and establishes a session on it, without adopting it.
    * Attempts run one after another (a connect() during start()'s attempt
    * waits for it): two at once would resume one session twice, and the loser,
-   * refused, would clear the session the winner had just saved.
+   * refused, would clear the session the winner had just saved. Resolves to
+   * nothing when `wanted()` says the attempt became moot (close(), or a
+   * connection taken on meanwhile) before it opened.
    */
-  private openSession(): Promise<OpenedSession>;
-  /** ...or, once the earlier attempts are over, nothing when `wanted()` says it is moot. */
-  private openSession(wanted: () => boolean): Promise<OpenedSession | undefined>;
-  private openSession(wanted = () => true): Promise<OpenedSession | undefined> {
-    const attempt = this.attempts.then(() => (wanted() ? this.openSessionNow() : undefined));
+  private openSession(wanted: () => boolean): Promise<OpenedSession | undefined> {
+    const attempt = this.attempts.then(() => (wanted() ? this.openSessionNow(wanted) : undefined));
     this.attempts = attempt.then(
       () => undefined,
       () => undefined,
@@ -175,16 +180,23 @@ export class MPushClient extends EventEmitter {
     return attempt;
   }
 
-  private async openSessionNow(): Promise<OpenedSession> {
+  private async openSessionNow(wanted: () => boolean): Promise<OpenedSession | undefined> {
     const { host, port } = this.options;
     const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
+    if (!wanted()) {
+      connection.close();
+      return undefined;
+    }
     const pending = new PendingEvents(connection);
+    this.opening = connection;
     try {
       return { connection, outcome: await this.establish(connection), pending };
     } catch (error) {
       pending.stop();
       connection.close();
       throw error;
+    } finally {
+      if (this.opening === connection) this.opening = undefined;
     }
   }
 

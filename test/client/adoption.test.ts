@@ -1,5 +1,6 @@
 import "reflect-metadata";
-import { createServer, type Socket } from "node:net";
+import { once } from "node:events";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import test from "ava";
 import {
   ClientConnection,
@@ -238,4 +239,75 @@ test("connect() during start()'s attempt waits for it, so one session is never r
   const resumed = await later.connect();
   t.is(resumed.outcome, "fast_connect");
   t.is(resumed.fastConnectError, undefined);
+});
+
+test("close() while connect() waits behind start()'s attempt: the queued attempt opens nothing", async (t) => {
+  let opened = 0;
+  const counter = definePlugin({
+    name: "connection-counter",
+    register: (container) => {
+      container.resolve(Hooks).add("onConnection", () => {
+        opened++;
+      });
+    },
+  });
+  const server = await startServer({}, [{ plugin: counter }]);
+  t.teardown(server.close);
+  const storage = new MemorySessionStorage();
+  const first = clientOf(server, { storage });
+  await first.connect();
+  await first.close();
+  opened = 0;
+
+  const client = clientOf(server, { storage });
+  client.start();
+  const queued = client.connect();
+  await eventually(() => (opened > 0 ? true : undefined), 2000, 1);
+  await client.close();
+  await t.throwsAsync(queued);
+  await sleep(300);
+  t.is(opened, 1, "only start()'s attempt ever opened a connection");
+  t.false(client.isConnected);
+});
+
+test("close() cuts short an attempt stuck on a server that never answers, so the next connect() does not wait for its timeouts", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  // The first connection is accepted and never answered; later ones reach the server.
+  let accepted = 0;
+  const held: Socket[] = [];
+  const front = createServer((socket) => {
+    if (accepted++ === 0) {
+      held.push(socket);
+      return;
+    }
+    const back = connect(server.port, "127.0.0.1");
+    socket.pipe(back).pipe(socket);
+    socket.on("error", () => back.destroy());
+    back.on("error", () => socket.destroy());
+  });
+  front.listen(0, "127.0.0.1");
+  await once(front, "listening");
+  t.teardown(() => {
+    for (const socket of held) socket.destroy();
+    front.close();
+  });
+  const client = clientOf(
+    { port: (front.address() as AddressInfo).port, keyFile: server.keyFile },
+    { requestTimeoutMs: 8000 },
+  );
+  t.teardown(() => client.close());
+  const stuck = client.connect();
+  await eventually(() => (accepted > 0 ? true : undefined), 2000, 1);
+  const started = performance.now();
+  await client.close();
+  const next = client.connect();
+  await t.throwsAsync(stuck);
+  const outcome = await next;
+  const waited = performance.now() - started;
+  t.is(outcome.outcome, "handshake");
+  t.true(
+    waited < 4000,
+    `connected again ${Math.round(waited)} ms after close(); the stuck request's timeout is 8000 ms`,
+  );
 });
