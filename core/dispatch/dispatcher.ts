@@ -70,7 +70,7 @@ export class Dispatcher implements PacketSink {
       const failed = (error: unknown) => this.handlerFailed(connection, packet, entry, error);
       const deadline = this.deadline;
       if (deadline === undefined || entry.boundsItself) return result.then(answered, failed);
-      return deadline.bound(result, answered, failed, () =>
+      const timedOut = () =>
         this.handlerFailed(
           connection,
           packet,
@@ -78,8 +78,13 @@ export class Dispatcher implements PacketSink {
           new HandlerTimeoutError(
             `${entry.name} did not settle within ${deadline.timeoutMs} ms; its reply will be dropped`,
           ),
-        ),
-      );
+        );
+      const late = (error?: unknown) =>
+        this.log.debug(
+          { err: error, connection: connection.id, cmd: packet.cmd, handler: entry.name },
+          "a command handler settled after its deadline; what it returned was dropped",
+        );
+      return deadline.bound(result, answered, failed, timedOut, late);
     }
     return this.answer(connection, packet, entry, result);
   }

@@ -16,17 +16,19 @@ export class HandlerDeadline {
   /**
    * Settles as `answered(value)` or `failed(error)` when `pending` settles in
    * time, else as `timedOut()`; what the handler settles with after that is
-   * dropped.
+   * dropped, and only told to `late` (with the error, if it failed).
    */
   bound<T>(
     pending: Promise<T>,
     answered: (value: T) => void | Promise<void>,
     failed: (error: unknown) => void,
     timedOut: () => void,
+    late: (error?: unknown) => void,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      let timedOutFirst = false;
       let settled = false;
-      const finish = (outcome: () => void | Promise<void>) => {
+      const settle = (outcome: () => void | Promise<void>) => {
         if (settled) return;
         settled = true;
         this.wheel.cancel(timer);
@@ -37,13 +39,14 @@ export class HandlerDeadline {
         }
       };
       const timer = new WheelTimer(() => {
-        finish(timedOut);
+        if (!settled) timedOutFirst = true;
+        settle(timedOut);
         return undefined;
       });
       this.wheel.schedule(timer, this.now() + this.timeoutMs);
       pending.then(
-        (value) => finish(() => answered(value)),
-        (error: unknown) => finish(() => failed(error)),
+        (value) => (timedOutFirst ? late() : settle(() => answered(value))),
+        (error: unknown) => (timedOutFirst ? late(error) : settle(() => failed(error))),
       );
     });
   }

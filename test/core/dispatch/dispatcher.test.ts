@@ -510,3 +510,43 @@ test("a handler that settles in time gets its reply, and its deadline leaves the
   await setImmediateP();
   t.is(transport.packets.length, 0, "no ERROR after the reply");
 });
+
+/** cmd 110: fails, once the test lets it, with the reason in its body. */
+@Handles(110, { access: "public" })
+class LateFailingHandler implements CommandHandler<Buffer> {
+  readonly gate = deferred<void>();
+  async handle(body: Buffer): Promise<Reply> {
+    await this.gate.promise;
+    throw new Error(body.toString());
+  }
+}
+
+test("what a handler settles with after its deadline is dropped, and told at debug level, its error included", async (t) => {
+  const clock = manualDeadline(1000);
+  const gated = new GatedHandler();
+  const failing = new LateFailingHandler();
+  const logs: Record<string, unknown>[] = [];
+  const log = pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const { send, transport } = memoryConnection([gated, failing], { log, deadline: clock.deadline });
+  send(105, 1, Buffer.from("slow"));
+  await setImmediateP();
+  clock.advanceTo(1100);
+  t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);
+  gated.gates.get("slow")?.resolve();
+  send(110, 2, Buffer.from("too late to matter"));
+  await setImmediateP();
+  clock.advanceTo(2200);
+  t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);
+  failing.gate.resolve();
+  await setImmediateP();
+  await setImmediateP();
+  const late = logs.filter((line) => /settled after its deadline/.test(String(line.msg)));
+  t.deepEqual(
+    late.map((line) => line.handler),
+    ["GatedHandler", "LateFailingHandler"],
+  );
+  t.is(late[0]?.level, 20);
+  t.is(late[0]?.err, undefined);
+  t.is((late[1]?.err as { message?: string } | undefined)?.message, "too late to matter");
+  t.is(transport.packets.length, 0, "nothing was sent for either late outcome");
+});
