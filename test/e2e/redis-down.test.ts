@@ -3,7 +3,7 @@ import test from "ava";
 import { Command, definePlugin, ErrorCode, Hooks, type SessionContext } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
-import { RawClient } from "../helpers/raw-client.js";
+import { RawClient, rawOpener } from "../helpers/raw-client.js";
 import { RedisServer } from "../helpers/redis.js";
 import { startServer } from "../helpers/server.js";
 import {
@@ -39,11 +39,7 @@ test("Redis down: FAST_CONNECT answers STORE_UNAVAILABLE, HANDSHAKE degrades to 
   ]);
   t.teardown(server.close);
   const key = pinnedKey(server.keyFile);
-  const open = async () => {
-    const raw = await RawClient.open(server.port);
-    t.teardown(() => raw.close());
-    return raw;
-  };
+  const open = rawOpener(t, server.port);
 
   // Up: a live connection, and a stored session to try later.
   const live = await rawHandshake(await open(), key);

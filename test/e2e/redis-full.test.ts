@@ -2,7 +2,7 @@ import "reflect-metadata";
 import test from "ava";
 import { pino } from "pino";
 import { ErrorCode } from "../../core/index.js";
-import { RawClient } from "../helpers/raw-client.js";
+import { rawOpener } from "../helpers/raw-client.js";
 import { RedisServer } from "../helpers/redis.js";
 import { startServer } from "../helpers/server.js";
 import {
@@ -23,11 +23,7 @@ test("Redis at its memory limit (noeviction): HANDSHAKE serves without a resumab
   const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 500 } }, [], { logger });
   t.teardown(server.close);
   const key = pinnedKey(server.keyFile);
-  const open = async () => {
-    const raw = await RawClient.open(server.port);
-    t.teardown(() => raw.close());
-    return raw;
-  };
+  const open = rawOpener(t, server.port);
   const stored = await rawHandshake(await open(), key);
   t.not(stored.session.sessionId, "");
   const keysBefore = await redis.cli("DBSIZE");

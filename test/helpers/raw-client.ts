@@ -79,3 +79,12 @@ export class RawClient {
     for (const w of waiters) w();
   }
 }
+
+/** Opens raw peers on `port` that the test closes when it ends. */
+export function rawOpener(t: { teardown(fn: () => void): void }, port: number): () => Promise<RawClient> {
+  return async () => {
+    const raw = await RawClient.open(port);
+    t.teardown(() => raw.close());
+    return raw;
+  };
+}

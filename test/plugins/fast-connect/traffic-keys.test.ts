@@ -4,18 +4,14 @@ import { ResumeSchedule, transcriptHash } from "../../../core/crypto/key-schedul
 import { RecordCipher } from "../../../core/crypto/record-cipher.js";
 import { OkReply } from "../../../core/protocol/index.js";
 import { ECHO, withEcho } from "../../helpers/echo-plugin.js";
-import { RawClient } from "../../helpers/raw-client.js";
+import { rawOpener } from "../../helpers/raw-client.js";
 import { startServer } from "../../helpers/server.js";
 import { pinnedKey, rawFastConnect, rawHandshake, ticketOf } from "../../helpers/session-peer.js";
 
 test("a handshake and two resumes of its chain use six distinct (key, iv) pairs, one per connection and direction", async (t) => {
   const server = await startServer({}, withEcho);
   t.teardown(server.close);
-  const open = async () => {
-    const raw = await RawClient.open(server.port);
-    t.teardown(() => raw.close());
-    return raw;
-  };
+  const open = rawOpener(t, server.port);
   const handshake = await rawHandshake(await open(), pinnedKey(server.keyFile));
   const first = await rawFastConnect(await open(), ticketOf(handshake.session));
   const second = await rawFastConnect(await open(), ticketOf(first.session));
