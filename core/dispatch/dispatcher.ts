@@ -6,9 +6,9 @@ import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
 import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
 import type { HandlerContext } from "./command-handler.js";
-import type { HandlerDeadline } from "./handler-deadline.js";
+import { type HandlerDeadline, HandlerTimeoutError } from "./handler-deadline.js";
 import type { HandlerEntry, HandlerRegistry } from "./handler-registry.js";
-import type { Reply } from "./reply.js";
+import { type Reply, replyProblem } from "./reply.js";
 
 /**
  * Packet -> handler -> reply, for every connection of one server.
@@ -175,54 +175,4 @@ export class Dispatcher implements PacketSink {
     connection.send(Command.ERROR, 0, packet.seq, body);
     if (close) connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
   }
-}
-
-/** Flags a handler may set: the record layer and the dispatcher own ENCRYPTED and COMPRESSED. */
-const HANDLER_FLAGS = FrameFlag.BIZ_ACK | FrameFlag.AUTO_ACK;
-
-/** Why `value` is not a Reply the dispatcher can send, or undefined when it is one. */
-function replyProblem(value: unknown): string | undefined {
-  if (value === null || typeof value !== "object") return `${value === null ? "null" : typeof value}, not a Reply`;
-  const reply = value as Record<string, unknown>;
-  switch (reply.kind) {
-    case "heartbeat":
-      return undefined;
-    case "ok":
-      return typeof reply.data === "string" ? undefined : "an ok Reply whose data is not a string";
-    case "message":
-      if (!(reply.body instanceof Uint8Array)) return "a message Reply whose body is not bytes";
-      if (
-        reply.cmd !== undefined &&
-        !(Number.isInteger(reply.cmd) && (reply.cmd as number) >= 1 && (reply.cmd as number) <= 254)
-      ) {
-        return `a message Reply with cmd ${String(reply.cmd)}, not 1-254`;
-      }
-      if (reply.establish !== undefined && !isEstablishment(reply.establish)) {
-        return "a message Reply whose establish is not { session, secrets: { traffic } }";
-      }
-      if (
-        reply.flags !== undefined &&
-        !(Number.isInteger(reply.flags) && ((reply.flags as number) & ~HANDLER_FLAGS) === 0)
-      ) {
-        return `a message Reply with flags ${String(reply.flags)}, not BIZ_ACK/AUTO_ACK bits`;
-      }
-      return undefined;
-    default:
-      return `an object of kind ${String(reply.kind)}, not a Reply`;
-  }
-}
-
-/** An async handler that did not settle within handlerTimeoutMs. */
-export class HandlerTimeoutError extends Error {
-  override readonly name = "HandlerTimeoutError";
-}
-
-function isEstablishment(value: unknown): boolean {
-  const establish = value as { session?: unknown; secrets?: { traffic?: unknown } } | null;
-  return (
-    typeof establish?.session === "object" &&
-    establish.session !== null &&
-    typeof establish.secrets?.traffic === "object" &&
-    establish.secrets.traffic !== null
-  );
 }

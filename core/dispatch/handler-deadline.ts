@@ -51,3 +51,8 @@ export class HandlerDeadline {
     });
   }
 }
+
+/** An async handler that did not settle within handlerTimeoutMs. */
+export class HandlerTimeoutError extends Error {
+  override readonly name = "HandlerTimeoutError";
+}
