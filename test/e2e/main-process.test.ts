@@ -23,3 +23,21 @@ test("main.js refuses to start on a bad configuration, naming the problem", asyn
   const error = await t.throwsAsync(startChildServer({ MPUSH_UNKNOWN_COMMAND: "explode" }));
   t.regex(error?.message ?? "", /exited \(1\).*unknownCommand: expected "reply" or "close"/s);
 });
+
+test("npm start passes SIGTERM on: the server shuts down cleanly and npm exits", async (t) => {
+  const server = await startChildServer({}, { viaNpmStart: true });
+  t.teardown(() => server.child.kill("SIGKILL"));
+  const client = await RawClient.open(server.port);
+  t.teardown(() => client.close());
+  client.write([0xdf]);
+  t.is((await client.next()).cmd, Command.HEARTBEAT);
+
+  server.child.kill("SIGTERM");
+  await client.waitClosed(5000);
+  t.true(client.closed, "the node process behind npm closed its connections");
+  await server.exited;
+  const messages = server.lines.flatMap((line) =>
+    line.startsWith("{") ? [(JSON.parse(line) as { msg: string }).msg] : [],
+  );
+  t.true(messages.includes("server closed"), messages.join(" | "));
+});

@@ -18,13 +18,21 @@ export interface ChildServer {
 }
 
 /**
- * `node build/core/main.js` as `npm start` runs it, configured by MPUSH_*
- * variables only; resolves once it logged "listening on tcp://host:port".
+ * `node build/core/main.js` as `npm start` runs it (or `npm start` itself),
+ * configured by MPUSH_* variables only; resolves once it logged
+ * "listening on tcp://host:port".
  */
-export async function startChildServer(env: Record<string, string> = {}): Promise<ChildServer> {
+export async function startChildServer(
+  env: Record<string, string> = {},
+  options: { viaNpmStart?: boolean } = {},
+): Promise<ChildServer> {
   const port = await freePort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MPUSH_")));
-  const child = spawn(process.execPath, ["build/core/main.js"], {
+  // Through npm, the child is npm itself, as an operator's `npm start` would be (its build step skipped).
+  const [command, args] = options.viaNpmStart
+    ? ["npm", ["start", "--silent", "--ignore-scripts"]]
+    : [process.execPath, ["build/core/main.js"]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       ...clean,
