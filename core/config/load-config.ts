@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors/boot-errors.js";
 import { type ConfigInput, DEFAULT_CONFIG, type PluginSpec, type ServerConfig } from "./config.js";
 import { redactUrl } from "./redact-url.js";
+import { storeUrlProblem } from "./store-url.js";
 
 type Parse = (raw: string) => unknown;
 const int: Parse = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
@@ -175,11 +176,9 @@ function validate(c: ServerConfig): string[] {
   if (c.heartbeat.minMs > c.heartbeat.maxMs) problems.push("heartbeat.minMs: must not exceed heartbeat.maxMs");
   integer("heartbeat.maxMissed", c.heartbeat.maxMissed, 1, 100);
   integer("heartbeat.graceMs", c.heartbeat.graceMs, 0);
-  const store = c.session.store;
-  if (typeof store !== "string" || !/^(memory|rediss?:\/\/.+|rediss?\+cluster:\/\/.+)$/.test(store)) {
-    problems.push(
-      `session.store: expected "memory", redis://host:port or redis+cluster://host:port,..., got ${JSON.stringify(redactUrl(String(store)))}`,
-    );
+  const storeProblem = storeUrlProblem(c.session.store);
+  if (storeProblem !== undefined) {
+    problems.push(`session.store: ${storeProblem}, got ${JSON.stringify(redactUrl(String(c.session.store)))}`);
   }
   integer("session.ttlMs", c.session.ttlMs, 1000);
   integer("session.maxLifetimeMs", c.session.maxLifetimeMs, 1000);

@@ -1,6 +1,7 @@
 import KeyvRedis from "@keyv/redis";
 import { Keyv } from "keyv";
 import type { SessionConfig } from "../config/config.js";
+import { parseClusterUrl } from "../config/store-url.js";
 
 /**
  * The Keyv instance sessions live in. A plugin may register its own under this
@@ -49,46 +50,6 @@ export function createKeyv(config: SessionConfig): Keyv {
       )
     : new KeyvRedis({ url: store, socket, disableOfflineQueue: true }, adapterOptions);
   return new Keyv({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
-}
-
-interface ClusterUrl {
-  readonly scheme: "redis" | "rediss";
-  readonly tls: boolean;
-  readonly nodes: readonly string[];
-  readonly credentials: { readonly username?: string; readonly password?: string };
-}
-
-/**
- * Credentials are written once, before the first node, and belong to the
- * cluster: node-redis reaches every node it discovers with the defaults only,
- * so a password left in a seed's URL would never get past that seed.
- */
-export function parseClusterUrl(store: string): ClusterUrl | undefined {
-  // Up to the last "@": a password may hold one, or a "/", unencoded.
-  const match = /^(rediss?)\+cluster:\/\/(?:(.*)@)?([^@]+)$/.exec(store);
-  if (!match) return undefined;
-  const [, scheme, userinfo, hosts] = match as unknown as [string, "redis" | "rediss", string | undefined, string];
-  const credentials: { username?: string; password?: string } = {};
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(":");
-    const username = decoded(colon < 0 ? userinfo : userinfo.slice(0, colon));
-    if (username !== "") credentials.username = username;
-    if (colon >= 0) credentials.password = decoded(userinfo.slice(colon + 1));
-  }
-  const nodes = hosts
-    .split(",")
-    .map((node) => node.trim())
-    .filter((node) => node !== "");
-  return { scheme, tls: scheme === "rediss", nodes, credentials };
-}
-
-/** Percent-decoded, or as written when it is not valid percent-encoding (a raw "%" in a password). */
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /**

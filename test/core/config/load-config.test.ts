@@ -215,6 +215,24 @@ test("accepted session stores: memory, redis, rediss, redis+cluster, rediss+clus
   }
 });
 
+test("store URLs the Redis client would choke on are config errors at boot, naming the store", (t) => {
+  for (const [store, reason] of [
+    ["redis://:pw@127.0.0.1:notaport", /not a valid URL/],
+    ["redis://127.0.0.1:6391/zz", /the path must be a database number/],
+    ["redis://u:pw@h1:6391,h2:6392", /not a valid URL/],
+    ["redis://", /not a valid URL|no host/],
+    ["redis+cluster://a:7000,b", /cluster node "b" is not host:port/],
+    ["redis+cluster://a:7000,b:x", /cluster node "b:x" is not host:port/],
+    ["redis+cluster://u:p@", /expected "memory", redis:\/\//],
+  ] as const) {
+    const problems = problemsOf(() => loadConfig({ env: { MPUSH_SESSION_STORE: store } }));
+    t.is(problems.length, 1, store);
+    t.regex(problems[0] ?? "", /^session\.store: /, store);
+    t.regex(problems[0] ?? "", reason, store);
+    t.notRegex(problems[0] ?? "", /pw|:p@/, "no password in the message");
+  }
+});
+
 test("a refused store URL is quoted without its password", (t) => {
   const problems = problemsOf(() =>
     loadConfig({ env: {}, overrides: { session: { store: "reddis://admin:hunter2@cache:6379" } } }),
