@@ -295,6 +295,13 @@ export class MPushServer implements ConnectionLifecycle {
         },
         created ? "created server identity key" : "loaded server identity key",
       );
+      if (created && config.session.store !== "memory") {
+        // A node of a cluster that made its own key splits it: clients pinning the cluster's key refuse it.
+        log.warn(
+          { keyFile: config.keyFile, fingerprint: key.fingerprint },
+          "created a new identity key although sessions are shared through a store: every node needs the same key file, or clients pinning the others' key refuse this node and it opens none of their sessions",
+        );
+      }
     }
     if (!container.isRegistered(KEYV, true)) {
       const keyv = createKeyv(config.session);

@@ -1,8 +1,16 @@
 import "reflect-metadata";
 import test from "ava";
 import { pino } from "pino";
-import { type CommandHandler, definePlugin, Handles, ok, registerHandlers } from "../../core/index.js";
-import { startServer } from "../helpers/server.js";
+import {
+  type CommandHandler,
+  type ConfigInput,
+  definePlugin,
+  Handles,
+  ok,
+  registerHandlers,
+} from "../../core/index.js";
+import { RedisServer } from "../helpers/redis.js";
+import { startServer, tempKeyFile } from "../helpers/server.js";
 
 @Handles(150)
 class NotesHandler implements CommandHandler<Buffer> {
@@ -13,13 +21,18 @@ class NotesHandler implements CommandHandler<Buffer> {
 
 const notes = definePlugin({ name: "notes", register: (container) => registerHandlers(container, NotesHandler) });
 
-async function bootLogs(plugins: string[] | undefined): Promise<Record<string, unknown>[]> {
+async function bootLogs(
+  plugins: string[] | undefined,
+  overrides: ConfigInput = {},
+): Promise<Record<string, unknown>[]> {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const server = await startServer(plugins ? { plugins } : {}, [{ plugin: notes }], { logger });
+  const server = await startServer({ ...(plugins ? { plugins } : {}), ...overrides }, [{ plugin: notes }], { logger });
   await server.close();
   return lines;
 }
+
+const NEW_SHARED_KEY = /created a new identity key although sessions are shared/;
 
 test("a plugin list without handshake and fast-connect warns at boot that its session commands are unreachable", async (t) => {
   const lines = await bootLogs(["mpush-ts/plugins/heartbeat"]);
@@ -32,4 +45,24 @@ test("with the built-ins loaded there is no such warning", async (t) => {
   const lines = await bootLogs(undefined);
   t.true(lines.some((line) => line.msg === "plugins loaded"));
   t.false(lines.some((line) => /HANDSHAKE or FAST_CONNECT/.test(String(line.msg))));
+  t.true(lines.some((line) => line.msg === "created server identity key"));
+  t.false(
+    lines.some((line) => NEW_SHARED_KEY.test(String(line.msg))),
+    "a new key for an in-process store is no split",
+  );
+});
+
+test("a node that creates its key while sessions are shared through Redis warns: the cluster would be split", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const created = await bootLogs(undefined, { session: { store: redis.url } });
+  const warning = created.find((line) => NEW_SHARED_KEY.test(String(line.msg)));
+  t.is(warning?.level, 40);
+  t.truthy(warning?.fingerprint);
+  // A node that loads the cluster's existing key says nothing of the kind.
+  const keyFile = tempKeyFile();
+  await bootLogs(undefined, { keyFile });
+  const loaded = await bootLogs(undefined, { keyFile, session: { store: redis.url } });
+  t.true(loaded.some((line) => line.msg === "loaded server identity key"));
+  t.false(loaded.some((line) => NEW_SHARED_KEY.test(String(line.msg))));
 });
