@@ -86,6 +86,8 @@ async function runKeygen(argv: string[]): Promise<void> {
       keyFile: file,
       publicKeyFile: `${file}.pub`,
       fingerprint: key.fingerprint,
+      // What each node logs at boot: nodes that log the same one open each other's sessions.
+      storageId: key.storageId,
       keptSessionsOf: previous?.fingerprint ?? null,
     })}\n`,
   );

@@ -24,6 +24,7 @@ interface Generated {
   keyFile: string;
   publicKeyFile: string;
   fingerprint: string;
+  storageId: string;
   keptSessionsOf: string | null;
 }
 
@@ -92,6 +93,9 @@ test.serial("a planned rotation: sessions survive the new key, clients pinning b
   const after = await node(t, newKey);
   t.truthy(storageId(before));
   t.is(storageId(after), storageId(before));
+  // keygen said so before any node ran: the kept storage secret, and so the same id.
+  t.is<string | undefined>(first.storageId, storageId(before));
+  t.is(rotated.storageId, first.storageId);
   t.regex(after.log, /carried from a previous key/);
 
   // The session made under the old key resumes on the new node, and back on the old one.
