@@ -94,7 +94,7 @@ test.serial("a planned rotation: sessions survive the new key, clients pinning b
   t.truthy(storageId(before));
   t.is(storageId(after), storageId(before));
   // keygen said so before any node ran: the kept storage secret, and so the same id.
-  t.is<string | undefined>(first.storageId, storageId(before));
+  t.is(first.storageId, storageId(before) as string);
   t.is(rotated.storageId, first.storageId);
   t.regex(after.log, /carried from a previous key/);
 
