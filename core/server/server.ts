@@ -25,7 +25,7 @@ import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
 import { createKeyv, KEYV, sweepExpired } from "../session/keyv-factory.js";
 import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
-import { SESSION_STORE } from "../session/session-store.js";
+import { SESSION_STORE, type SessionStore } from "../session/session-store.js";
 
 /** Protocol violations, shorter: each names a remote worth seeing sooner. */
 const VIOLATION_LOG_INTERVAL_MS = 1000;
@@ -315,6 +315,26 @@ export class MPushServer implements ConnectionLifecycle {
       if (config.session.store === "memory") this.sweepEvery(MEMORY_SWEEP_INTERVAL_MS, keyv);
     }
     if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
+    if (config.session.store !== "memory") await this.probeStore();
+  }
+
+  /**
+   * One read at boot, so a store that cannot be used (down, a wrong or missing
+   * password, a bad database) is said at once rather than at the first
+   * client's request. The server starts either way: handshakes go on without
+   * a resumable id until the store answers.
+   */
+  private async probeStore(): Promise<void> {
+    const store = redactUrl(this.config.session.store);
+    try {
+      await this.container.resolve<SessionStore>(SESSION_STORE).get(STORE_PROBE_ID);
+      this.log.info({ store }, "session store answered");
+    } catch (error) {
+      this.log.warn(
+        { err: error, store },
+        "session store does not answer at boot: handshakes go on without a resumable session, and FAST_CONNECT answers STORE_UNAVAILABLE, until it does",
+      );
+    }
   }
 
   /** One wheel timer for the whole store, not one per entry. */
@@ -350,6 +370,9 @@ export class MPushServer implements ConnectionLifecycle {
  * resumption. Connecting before listening avoids that. A store that is down
  * is reported by the "error" listener; the server still starts without it.
  */
+/** Read at boot to see that the store answers; no session has it (ids are 24 base64url characters). */
+const STORE_PROBE_ID = "boot-probe";
+
 async function connectEarly(keyv: Keyv): Promise<void> {
   const store: unknown = keyv.store;
   if (!(store instanceof KeyvRedis)) return;

@@ -66,3 +66,20 @@ test("a node that creates its key while sessions are shared through Redis warns:
   t.true(loaded.some((line) => line.msg === "loaded server identity key"));
   t.false(loaded.some((line) => NEW_SHARED_KEY.test(String(line.msg))));
 });
+
+test("the boot reads the store once: a Redis that refuses (no password given) is warned about at once, one that answers is said to", async (t) => {
+  const redis = await RedisServer.start({ password: "s3cret-pw" });
+  t.teardown(() => redis.stop());
+  const refused = await bootLogs(undefined, {
+    session: { store: `redis://127.0.0.1:${redis.port}`, storeTimeoutMs: 500 },
+  });
+  const warning = refused.find((line) => /session store does not answer at boot/.test(String(line.msg)));
+  t.is(warning?.level, 40, JSON.stringify(refused));
+  t.false(refused.some((line) => line.msg === "session store answered"));
+
+  const answered = await bootLogs(undefined, { session: { store: redis.url } });
+  const ready = answered.find((line) => line.msg === "session store answered");
+  t.is(ready?.store, `redis://***@127.0.0.1:${redis.port}`, "named, its password hidden");
+  t.false(answered.some((line) => /does not answer/.test(String(line.msg))));
+  t.false(JSON.stringify(answered).includes("s3cret-pw"));
+});
