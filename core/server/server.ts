@@ -160,7 +160,9 @@ export class MPushServer implements ConnectionLifecycle {
     const maxConnections = this.config.maxConnections || defaultMaxConnections();
     if (maxConnections !== undefined) net.maxConnections = maxConnections;
     const refused = throttledWarn(this.log, STORM_LOG_INTERVAL_MS);
-    net.on("drop", () => refused({ maxConnections }, "connection refused: server at maxConnections"));
+    net.on("drop", (dropped?: { remoteAddress?: string }) =>
+      refused({ maxConnections, remote: dropped?.remoteAddress }, "connection refused: server at maxConnections"),
+    );
     await new Promise<void>((resolve, reject) => {
       const failed = (cause: Error) => reject(new ListenError(this.config.host, this.config.port, cause));
       net.once("error", failed);
@@ -221,7 +223,7 @@ export class MPushServer implements ConnectionLifecycle {
     this.cancelDeadline(connection);
     this.connections.remove(connection);
     this.hooks.fire("onConnectionClose", connection, reason);
-    this.log.debug({ connection: connection.id, reason }, "connection closed");
+    this.log.debug({ connection: connection.id, remote: connection.remoteAddress, reason }, "connection closed");
   }
 
   violated(connection: ServerConnection, error: Error): void {
@@ -351,6 +353,7 @@ export class MPushServer implements ConnectionLifecycle {
   private async shutdown(): Promise<void> {
     const net = this.net;
     const stopped = net ? new Promise<void>((resolve) => net.close(() => resolve())) : Promise.resolve();
+    const open = this.connections.size;
     for (const connection of this.connections.values()) connection.close("server shutting down");
     // Each one ends by itself or is destroyed by its close deadline (closing()) after the grace.
     while (this.connections.size > 0) await new Promise((r) => setTimeout(r, 10));
@@ -359,7 +362,7 @@ export class MPushServer implements ConnectionLifecycle {
     await this.hooks.close();
     for (const release of this.releases.reverse()) await release();
     await this.container.dispose();
-    this.log.info("server closed");
+    this.log.info({ connectionsClosed: open }, "server closed");
   }
 }
 

@@ -17,6 +17,8 @@ test("node build/core/main.js listens on MPUSH_HOST:MPUSH_PORT and exits 0 on SI
   const messages = server.lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
   t.true(messages.includes("shutting down"), messages.join(" | "));
   t.true(messages.includes("server closed"), messages.join(" | "));
+  const closedLine = server.lines.map((line) => JSON.parse(line) as { msg: string; connectionsClosed?: number });
+  t.is(closedLine.find((line) => line.msg === "server closed")?.connectionsClosed, 1, "it says how many it closed");
 });
 
 test("main.js refuses to start on a bad configuration, naming the problem", async (t) => {

@@ -12,7 +12,7 @@ async function heartbeatAnswered(client: RawClient): Promise<boolean> {
 }
 
 test("past maxConnections a newcomer is closed before any byte; the others are served, and room is made again by a close", async (t) => {
-  const logs: { msg: string; maxConnections?: number; suppressed?: number }[] = [];
+  const logs: { msg: string; maxConnections?: number; suppressed?: number; remote?: string }[] = [];
   const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) });
   const { server, port, close } = await startServer({ maxConnections: 2 }, [], { logger });
   t.teardown(close);
@@ -35,6 +35,7 @@ test("past maxConnections a newcomer is closed before any byte; the others are s
   const refusals = logs.filter((l) => l.msg === "connection refused: server at maxConnections");
   t.is(refusals.length, 1);
   t.is(refusals[0]?.maxConnections, 2);
+  t.is(refusals[0]?.remote, "127.0.0.1", "the refused peer is named");
 
   first.close();
   await eventually(() => (server.connections.size === 1 ? true : undefined));
