@@ -197,6 +197,8 @@ function validate(c: ServerConfig): string[] {
         typeof p === "string" ? p !== "" : p && typeof p === "object" && typeof p.use === "string" && p.use !== "";
       if (!ok) problems.push(`plugins[${i}]: expected a specifier or { "use": specifier, "options": ... }`);
     });
-  if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`logLevel: expected one of ${LOG_LEVELS.join(", ")}`);
+  if (!LOG_LEVELS.includes(c.logLevel)) {
+    problems.push(`logLevel: expected one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(c.logLevel)}`);
+  }
   return problems;
 }
