@@ -173,6 +173,13 @@ export class Dispatcher implements PacketSink {
   private fail(connection: ServerConnection, packet: Packet, code: number, reason: string, close = false): void {
     const body = encodeMessage(ErrorReply, { command: packet.cmd, code, reason });
     connection.send(Command.ERROR, 0, packet.seq, body);
+    // A refused FAST_CONNECT (a stale copy, a replay) is a client's routine; at debug, an operator can follow it.
+    if (this.log.isLevelEnabled("debug")) {
+      this.log.debug(
+        { connection: connection.id, cmd: packet.cmd, code: ErrorCode[code] ?? code, reason },
+        "answered ERROR",
+      );
+    }
     if (close) connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
   }
 }

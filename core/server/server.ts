@@ -206,6 +206,16 @@ export class MPushServer implements ConnectionLifecycle {
   established(connection: ServerConnection, session: SessionContext): void {
     this.cancelDeadline(connection);
     this.hooks.fire("onSessionEstablished", connection, session);
+    if (this.log.isLevelEnabled("debug")) {
+      this.log.debug(
+        {
+          connection: connection.id,
+          by: session.resumed ? "FAST_CONNECT" : "HANDSHAKE",
+          stored: session.sessionId !== undefined,
+        },
+        "session established",
+      );
+    }
   }
 
   closing(connection: ServerConnection): void {
@@ -223,7 +233,9 @@ export class MPushServer implements ConnectionLifecycle {
     this.cancelDeadline(connection);
     this.connections.remove(connection);
     this.hooks.fire("onConnectionClose", connection, reason);
-    this.log.debug({ connection: connection.id, remote: connection.remoteAddress, reason }, "connection closed");
+    if (this.log.isLevelEnabled("debug")) {
+      this.log.debug({ connection: connection.id, remote: connection.remoteAddress, reason }, "connection closed");
+    }
   }
 
   violated(connection: ServerConnection, error: Error): void {
@@ -260,6 +272,10 @@ export class MPushServer implements ConnectionLifecycle {
     this.deadlines.set(connection, deadline);
     this.wheel.schedule(deadline, connection.openedAt + this.config.establishTimeoutMs);
     this.hooks.fire("onConnection", connection);
+    // Per connection: the fields are built only when someone reads them.
+    if (this.log.isLevelEnabled("debug")) {
+      this.log.debug({ connection: connection.id, remote: connection.remoteAddress }, "connection accepted");
+    }
   }
 
   private cancelDeadline(connection: ServerConnection): void {
