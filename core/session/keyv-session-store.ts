@@ -1,8 +1,11 @@
 import type { Keyv } from "keyv";
 import { inject, injectable } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
+import { redactUrl } from "../config/redact-url.js";
 import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
 import { pooledRandomBytes } from "../crypto/random-pool.js";
+import { LOGGER, type Logger } from "../log/logger.js";
+import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV } from "./keyv-factory.js";
 import { NonceLedger } from "./nonce-ledger.js";
@@ -44,6 +47,9 @@ export class KeyvSessionStore implements SessionStore {
    */
   private readonly nonces: NonceLedger | undefined;
   private readonly layout: StoreLayout;
+  /** Set by a failed operation, cleared (and said) by the next one that succeeds. */
+  private failing = false;
+  private readonly recoveryLog: ReturnType<typeof throttledLog> | undefined;
   /**
    * Keyv's own default store, a plain Map: every operation settles within the
    * call, so a deadline timer per operation would only cost. Any other store,
@@ -56,8 +62,10 @@ export class KeyvSessionStore implements SessionStore {
     @inject(IDENTITY_KEY) identity: IdentityKey,
     @inject(CONFIG) private readonly config: ServerConfig,
     @inject(CLOCK) private readonly clock: Clock,
+    @inject(LOGGER) log?: Logger,
   ) {
     this.inProcess = (keyv.store as object).constructor === Map;
+    this.recoveryLog = log && throttledLog(log, "info", STORM_LOG_INTERVAL_MS);
     // Records kept as objects need a Map that keeps them by reference: no serializer in between.
     const keepsObjects = this.inProcess && keyv.serialize === undefined;
     this.layout = keepsObjects ? inProcessLayout() : hashedLayout(identity.indexKey, identity.recordKey);
@@ -180,6 +188,26 @@ export class KeyvSessionStore implements SessionStore {
         throw new StoreUnavailableError(`${what} failed`, { cause });
       }
     }
+    try {
+      const result = await this.boundedRemote(what, run);
+      if (this.failing) this.recovered();
+      return result;
+    } catch (error) {
+      this.failing = true;
+      throw error;
+    }
+  }
+
+  /**
+   * Its failures are logged where they are answered; the end of an outage is
+   * said here, once per outage (throttled, for a store that flaps).
+   */
+  private recovered(): void {
+    this.failing = false;
+    this.recoveryLog?.({ store: redactUrl(this.config.session.store) }, "session store answers again");
+  }
+
+  private async boundedRemote<T>(what: string, run: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

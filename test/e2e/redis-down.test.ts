@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import test from "ava";
+import { pino } from "pino";
 import { Command, definePlugin, ErrorCode, Hooks, type SessionContext } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
@@ -97,7 +98,13 @@ test("Redis down: FAST_CONNECT answers STORE_UNAVAILABLE, HANDSHAKE degrades to 
 test("Redis unreachable from the start: the server boots, handshakes degrade, FAST_CONNECT is STORE_UNAVAILABLE, and Redis appearing later is used", async (t) => {
   const redis = await RedisServer.start();
   await redis.stop(); // a port that was just free: nothing listens there now
-  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 300 } }, withEcho);
+  const lines: { msg: string; level: number }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 300 } }, withEcho, { logger });
+  t.true(
+    lines.some((line) => line.level === 40 && /does not answer at boot/.test(line.msg)),
+    "said at boot",
+  );
   t.teardown(server.close);
   const raw = await RawClient.open(server.port);
   t.teardown(() => raw.close());
@@ -124,4 +131,6 @@ test("Redis unreachable from the start: the server boots, handshakes degrade, FA
   const again = await RawClient.open(server.port);
   t.teardown(() => again.close());
   await t.notThrowsAsync(rawFastConnect(again, ticketOf(stored)));
+  // The end of the outage is said, once.
+  t.is(lines.filter((line) => line.msg === "session store answers again").length, 1);
 });
