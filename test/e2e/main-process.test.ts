@@ -1,24 +1,34 @@
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { Command } from "../../core/index.js";
-import { startChildServer } from "../helpers/child-server.js";
+import { type ChildServer, startChildServer } from "../helpers/child-server.js";
 import { RawClient } from "../helpers/raw-client.js";
 
-test("node build/core/main.js listens on MPUSH_HOST:MPUSH_PORT and exits 0 on SIGTERM after closing connections", async (t) => {
-  const server = await startChildServer();
+interface LogLine {
+  readonly msg: string;
+  readonly connectionsClosed?: number;
+}
+
+/** A served connection, then SIGTERM to the child: resolves once the child exited, with its JSON log lines. */
+async function servedThenTerminated(t: ExecutionContext, server: ChildServer): Promise<LogLine[]> {
   t.teardown(() => server.child.kill("SIGKILL"));
   const client = await RawClient.open(server.port);
   t.teardown(() => client.close());
   client.write([0xdf]);
   t.is((await client.next()).cmd, Command.HEARTBEAT);
-
   server.child.kill("SIGTERM");
   await client.waitClosed(5000);
+  t.true(client.closed, "the server closed its connections");
+  await server.exited;
+  return server.lines.flatMap((line) => (line.startsWith("{") ? [JSON.parse(line) as LogLine] : []));
+}
+
+test("node build/core/main.js listens on MPUSH_HOST:MPUSH_PORT and exits 0 on SIGTERM after closing connections", async (t) => {
+  const server = await startChildServer();
+  const lines = await servedThenTerminated(t, server);
   t.is(await server.exited, 0);
-  const messages = server.lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+  const messages = lines.map((line) => line.msg);
   t.true(messages.includes("shutting down"), messages.join(" | "));
-  t.true(messages.includes("server closed"), messages.join(" | "));
-  const closedLine = server.lines.map((line) => JSON.parse(line) as { msg: string; connectionsClosed?: number });
-  t.is(closedLine.find((line) => line.msg === "server closed")?.connectionsClosed, 1, "it says how many it closed");
+  t.is(lines.find((line) => line.msg === "server closed")?.connectionsClosed, 1, "it says how many it closed");
 });
 
 test("main.js refuses to start on a bad configuration, naming the problem", async (t) => {
@@ -28,18 +38,6 @@ test("main.js refuses to start on a bad configuration, naming the problem", asyn
 
 test("npm start passes SIGTERM on: the server shuts down cleanly and npm exits", async (t) => {
   const server = await startChildServer({}, { viaNpmStart: true });
-  t.teardown(() => server.child.kill("SIGKILL"));
-  const client = await RawClient.open(server.port);
-  t.teardown(() => client.close());
-  client.write([0xdf]);
-  t.is((await client.next()).cmd, Command.HEARTBEAT);
-
-  server.child.kill("SIGTERM");
-  await client.waitClosed(5000);
-  t.true(client.closed, "the node process behind npm closed its connections");
-  await server.exited;
-  const messages = server.lines.flatMap((line) =>
-    line.startsWith("{") ? [(JSON.parse(line) as { msg: string }).msg] : [],
-  );
+  const messages = (await servedThenTerminated(t, server)).map((line) => line.msg);
   t.true(messages.includes("server closed"), messages.join(" | "));
 });
