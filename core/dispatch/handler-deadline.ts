@@ -26,7 +26,7 @@ export class HandlerDeadline {
     late: (error?: unknown) => void,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let timedOutFirst = false;
+      // Set by whichever comes first; when the handler finds it set, the deadline came first.
       let settled = false;
       const settle = (outcome: () => void | Promise<void>) => {
         if (settled) return;
@@ -39,14 +39,13 @@ export class HandlerDeadline {
         }
       };
       const timer = new WheelTimer(() => {
-        if (!settled) timedOutFirst = true;
         settle(timedOut);
         return undefined;
       });
       this.wheel.schedule(timer, this.now() + this.timeoutMs);
       pending.then(
-        (value) => (timedOutFirst ? late() : settle(() => answered(value))),
-        (error: unknown) => (timedOutFirst ? late(error) : settle(() => failed(error))),
+        (value) => (settled ? late() : settle(() => answered(value))),
+        (error: unknown) => (settled ? late(error) : settle(() => failed(error))),
       );
     });
   }
