@@ -188,13 +188,24 @@ export class KeyvSessionStore implements SessionStore {
         throw new StoreUnavailableError(`${what} failed`, { cause });
       }
     }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`)),
+        this.config.session.storeTimeoutMs,
+      );
+    });
+    const ready = this.redis?.connected() ?? Promise.resolve();
     try {
-      const result = await this.boundedRemote(what, run);
+      const result = await Promise.race([ready.then(run), timeout]);
       if (this.failing) this.recovered();
       return result;
-    } catch (error) {
+    } catch (cause) {
       this.failing = true;
-      throw error;
+      if (cause instanceof StoreUnavailableError) throw cause;
+      throw new StoreUnavailableError(`${what} failed`, { cause });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -205,24 +216,5 @@ export class KeyvSessionStore implements SessionStore {
   private recovered(): void {
     this.failing = false;
     this.recoveryLog?.({ store: redactUrl(this.config.session.store) }, "session store answers again");
-  }
-
-  private async boundedRemote<T>(what: string, run: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`)),
-        this.config.session.storeTimeoutMs,
-      );
-    });
-    const ready = this.redis?.connected() ?? Promise.resolve();
-    try {
-      return await Promise.race([ready.then(run), timeout]);
-    } catch (cause) {
-      if (cause instanceof StoreUnavailableError) throw cause;
-      throw new StoreUnavailableError(`${what} failed`, { cause });
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
