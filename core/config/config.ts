@@ -71,6 +71,12 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   /** The server's Ed25519 identity key (PEM); created on first start when missing. */
   readonly keyFile: string;
+  /**
+   * Whether a missing key file is created. Off, a node whose key file is
+   * missing refuses to boot instead of making a key of its own, which would
+   * split a cluster: its clients pin the others' key.
+   */
+  readonly createKeyFile: boolean;
   readonly heartbeat: HeartbeatConfig;
   readonly session: SessionConfig;
   readonly plugins: readonly PluginSpec[];
@@ -100,6 +106,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxOutboundBytes: 1024 * 1024,
   shutdownGraceMs: 5000,
   keyFile: ".mpush/server.key",
+  createKeyFile: true,
   heartbeat: { minMs: 30_000, maxMs: 180_000, maxMissed: 3, graceMs: 1000 },
   session: {
     store: "memory",

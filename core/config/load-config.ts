@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors/boot-errors.js";
-import { type ConfigInput, DEFAULT_CONFIG, type PluginSpec, type ServerConfig } from "./config.js";
-import { redactUrl } from "./redact-url.js";
-import { storeUrlProblem } from "./store-url.js";
+import { type ConfigInput, DEFAULT_CONFIG, type ServerConfig } from "./config.js";
+import { ORDERED_PAIRS, SETTING_CHECKS } from "./validate-config.js";
 
 type Parse = (raw: string) => unknown;
 const int: Parse = (raw) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw);
@@ -16,6 +15,13 @@ const list: Parse = (raw) => {
     .map((s) => s.trim())
     .filter(Boolean);
   return items.length > 0 ? items : raw;
+};
+/** Anything else stays text, for validation to refuse with the value quoted. */
+const bool: Parse = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  return raw;
 };
 
 /** Every environment variable the server reads, and the config path it sets. */
@@ -30,6 +36,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_ESTABLISH_TIMEOUT_MS", "establishTimeoutMs", int],
   ["MPUSH_HANDLER_TIMEOUT_MS", "handlerTimeoutMs", int],
   ["MPUSH_KEY_FILE", "keyFile", text],
+  ["MPUSH_CREATE_KEY_FILE", "createKeyFile", bool],
   ["MPUSH_HEARTBEAT_MIN_MS", "heartbeat.minMs", int],
   ["MPUSH_HEARTBEAT_MAX_MS", "heartbeat.maxMs", int],
   ["MPUSH_HEARTBEAT_MAX_MISSED", "heartbeat.maxMissed", int],
@@ -54,30 +61,57 @@ export interface LoadConfigOptions {
   readonly cwd?: string;
 }
 
-/** defaults < JSON file < environment < overrides, then validated as a whole. */
+/** A setting's path, and where its value came from: a file's path, an environment variable or "overrides". */
+type Origins = Map<string, string>;
+
+/** A value one source gave and a later one replaced: still checked, so a broken file does not wait to bite. */
+interface Shadowed {
+  readonly path: string;
+  readonly value: unknown;
+  readonly from: string;
+  readonly by: string;
+}
+
+interface Layering {
+  readonly problems: string[];
+  readonly origins: Origins;
+  readonly shadowed: Shadowed[];
+}
+
+/**
+ * defaults < JSON file < environment < overrides, then validated as a whole.
+ * Each problem names the source of the value, and a bad value a later source
+ * overrides is a problem too.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const problems: string[] = [];
+  const layering: Layering = { problems: [], origins: new Map(), shadowed: [] };
   let config = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
+  const layer = (over: Record<string, unknown>, source: (path: string) => string) => {
+    config = merge(config, over, "", source, layering);
+  };
 
   const file = options.file ?? env.MPUSH_CONFIG;
   if (file) {
     const path = resolve(cwd, file);
-    const fromFile = readJson(path, problems);
-    if (fromFile) config = merge(config, withResolvedPaths(fromFile, dirname(path)), "", problems);
+    const fromFile = readJson(path, layering.problems);
+    if (fromFile) layer(withResolvedPaths(fromFile, dirname(path)), () => path);
   }
   const fromEnv: Record<string, unknown> = {};
+  const variableOf = new Map<string, string>();
   for (const [name, path, parse] of ENVIRONMENT) {
     const raw = env[name];
-    if (raw !== undefined && raw !== "") setPath(fromEnv, path, parse(raw));
+    if (raw === undefined || raw === "") continue;
+    setPath(fromEnv, path, parse(raw));
+    variableOf.set(path, name);
   }
-  config = merge(config, withResolvedPaths(fromEnv, cwd), "", problems);
-  if (options.overrides) config = merge(config, withResolvedPaths({ ...options.overrides }, cwd), "", problems);
+  layer(withResolvedPaths(fromEnv, cwd), (path) => variableOf.get(path) ?? "the environment");
+  if (options.overrides) layer(withResolvedPaths({ ...options.overrides }, cwd), () => "overrides");
 
   // The embedded default key path is relative too: anchor it like any other.
   if (typeof config.keyFile === "string" && config.keyFile !== "") config.keyFile = resolve(cwd, config.keyFile);
-  problems.push(...validate(config as unknown as ServerConfig));
+  const problems = [...layering.problems, ...validate(config, layering)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as ServerConfig;
 }
@@ -120,85 +154,78 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   at[keys[keys.length - 1] as string] = value;
 }
 
-/** Overlays `over` on `base`; keys the defaults do not have are reported, so typos fail loudly. */
-function merge(base: Record<string, unknown>, over: Record<string, unknown>, prefix: string, problems: string[]) {
+/**
+ * Overlays `over` on `base`, noting where each value came from; keys the
+ * defaults do not have are reported, so typos fail loudly.
+ */
+function merge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+  prefix: string,
+  source: (path: string) => string,
+  layering: Layering,
+) {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const name = prefix + key;
     if (!Object.hasOwn(base, key)) {
-      problems.push(`${name}: unknown setting`);
+      layering.problems.push(`${name}: unknown setting (from ${source(name)})`);
       continue;
     }
     const current = base[key];
     const nested = current && typeof current === "object" && !Array.isArray(current);
     const section = value !== null && typeof value === "object" && !Array.isArray(value);
     if (nested && section) {
-      out[key] = merge(current as Record<string, unknown>, value as Record<string, unknown>, `${name}.`, problems);
+      out[key] = merge(
+        current as Record<string, unknown>,
+        value as Record<string, unknown>,
+        `${name}.`,
+        source,
+        layering,
+      );
     } else if (nested) {
       // A section (heartbeat, session) replaced by a scalar, null or a list: report it, keep the section valid.
-      problems.push(`${name}: expected an object, got ${JSON.stringify(value)}`);
+      layering.problems.push(`${name}: expected an object, got ${JSON.stringify(value)} (from ${source(name)})`);
     } else {
+      const from = layering.origins.get(name);
+      if (from !== undefined) layering.shadowed.push({ path: name, value: current, from, by: source(name) });
+      layering.origins.set(name, source(name));
       out[key] = value;
     }
   }
   return out;
 }
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-
-function validate(c: ServerConfig): string[] {
+function validate(config: Record<string, unknown>, { origins, shadowed }: Layering): string[] {
+  const from = (path: string) => (origins.has(path) ? ` (from ${origins.get(path)})` : "");
   const problems: string[] = [];
-  const integer = (name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    }
-  };
-  if (typeof c.host !== "string" || c.host === "") problems.push("host: expected a host name or address");
-  integer("port", c.port, 0, 65535);
-  integer("maxBodyBytes", c.maxBodyBytes, 1, 0xdeffffff);
-  integer("compressThresholdBytes", c.compressThresholdBytes, 0);
-  if (c.unknownCommand !== "reply" && c.unknownCommand !== "close") {
-    problems.push(`unknownCommand: expected "reply" or "close", got ${JSON.stringify(c.unknownCommand)}`);
+  for (const [path, check] of SETTING_CHECKS) {
+    for (const line of check(valueAt(config, path), path)) problems.push(line + from(path));
   }
-  integer("maxConnections", c.maxConnections, 0);
-  integer("handshakesPerSecond", c.handshakesPerSecond, 0);
-  integer("establishTimeoutMs", c.establishTimeoutMs, 1);
-  integer("handlerTimeoutMs", c.handlerTimeoutMs, 0, 0x7fff_ffff);
-  integer("sweepIntervalMs", c.sweepIntervalMs, 1, 60_000);
-  integer("maxQueuedFrames", c.maxQueuedFrames, 1);
-  integer("maxOutboundBytes", c.maxOutboundBytes, 1024);
-  integer("shutdownGraceMs", c.shutdownGraceMs, 0);
-  if (typeof c.keyFile !== "string" || c.keyFile === "") problems.push("keyFile: expected a file path");
-  // They travel as uint32 in the handshake.
-  integer("heartbeat.minMs", c.heartbeat.minMs, 1000, 0xffff_ffff);
-  integer("heartbeat.maxMs", c.heartbeat.maxMs, 1000, 0xffff_ffff);
-  if (c.heartbeat.minMs > c.heartbeat.maxMs) problems.push("heartbeat.minMs: must not exceed heartbeat.maxMs");
-  integer("heartbeat.maxMissed", c.heartbeat.maxMissed, 1, 100);
-  integer("heartbeat.graceMs", c.heartbeat.graceMs, 0);
-  const storeProblem = storeUrlProblem(c.session.store);
-  if (storeProblem !== undefined) {
-    problems.push(`session.store: ${storeProblem}, got ${JSON.stringify(redactUrl(String(c.session.store)))}`);
+  for (const [lower, upper] of ORDERED_PAIRS) {
+    const low = valueAt(config, lower);
+    const high = valueAt(config, upper);
+    if (typeof low !== "number" || typeof high !== "number" || low <= high) continue;
+    problems.push(`${lower}: must not exceed ${upper}${pairSource(origins, lower, upper)}`);
   }
-  integer("session.ttlMs", c.session.ttlMs, 1000);
-  integer("session.maxLifetimeMs", c.session.maxLifetimeMs, 1000);
-  if (c.session.ttlMs > c.session.maxLifetimeMs) problems.push("session.ttlMs: must not exceed session.maxLifetimeMs");
-  integer("session.storeTimeoutMs", c.session.storeTimeoutMs, 1);
-  integer("session.replayWindowMs", c.session.replayWindowMs, 1000);
-  integer("session.cacheRecords", c.session.cacheRecords, 0);
-  if (typeof c.session.namespace !== "string" || !/^[A-Za-z0-9_.-]+$/.test(c.session.namespace)) {
-    problems.push("session.namespace: expected letters, digits, '_', '.' or '-'");
-  }
-  if (!Array.isArray(c.plugins))
-    problems.push(`plugins: expected a list of specifiers, got ${JSON.stringify(c.plugins)}`);
-  else
-    c.plugins.forEach((p: PluginSpec, i) => {
-      const ok =
-        typeof p === "string" ? p !== "" : p && typeof p === "object" && typeof p.use === "string" && p.use !== "";
-      if (!ok) problems.push(`plugins[${i}]: expected a specifier or { "use": specifier, "options": ... }`);
-    });
-  if (!LOG_LEVELS.includes(c.logLevel)) {
-    problems.push(`logLevel: expected one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(c.logLevel)}`);
+  for (const { path, value, from: was, by } of shadowed) {
+    const check = SETTING_CHECKS.get(path);
+    for (const line of check?.(value, path) ?? []) problems.push(`${line} (from ${was}, overridden by ${by})`);
   }
   return problems;
+}
+
+function pairSource(origins: Origins, lower: string, upper: string): string {
+  const low = origins.get(lower);
+  const high = origins.get(upper);
+  if (low !== undefined && low === high) return ` (from ${low})`;
+  const parts = [low && `${lower} from ${low}`, high && `${upper} from ${high}`].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}
+
+function valueAt(config: Record<string, unknown>, path: string): unknown {
+  let at: unknown = config;
+  for (const key of path.split(".")) at = (at as Record<string, unknown> | undefined)?.[key];
+  return at;
 }

@@ -102,27 +102,29 @@ export class IdentityKey {
   }
 
   /**
-   * Loads the key file, or creates it (mode 0600) with `<file>.pub` beside it.
+   * Loads the key file, or, when `create`, creates it (mode 0600) with `<file>.pub` beside it.
    * `exposed`: the file is readable or writable by group or others, which the
    * server warns about (on Windows modes say nothing, so never).
    */
-  static loadOrCreate(file: string): Promise<LoadedKey> {
-    return IdentityKey.load(file, false);
+  static loadOrCreate(file: string, create = true): Promise<LoadedKey> {
+    return IdentityKey.load(file, create, false);
   }
 
-  private static async load(file: string, lostRace: boolean): Promise<LoadedKey> {
+  private static async load(file: string, create: boolean, lostRace: boolean): Promise<LoadedKey> {
     let pem: string;
     try {
       pem = await readFile(file, "utf8");
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw new KeyFileError(file, "cannot be read", cause);
+      if (!create) throw new KeyFileError(file, "is missing, and createKeyFile is off", cause);
       const key = IdentityKey.generate();
       try {
         await key.writePrivate(file);
       } catch (failure) {
         // Another node sharing the file created it first: its key is the cluster's, so read that one.
         // Still unreadable after that (a link to nowhere), it is an error, not a loop.
-        if ((failure as NodeJS.ErrnoException).code === "EEXIST" && !lostRace) return IdentityKey.load(file, true);
+        if ((failure as NodeJS.ErrnoException).code === "EEXIST" && !lostRace)
+          return IdentityKey.load(file, create, true);
         throw new KeyFileError(file, "is missing and cannot be created", failure);
       }
       try {

@@ -289,7 +289,10 @@ export class MPushServer implements ConnectionLifecycle {
   private async registerDefaults(): Promise<void> {
     const { container, config, log } = this;
     if (!container.isRegistered(IDENTITY_KEY, true)) {
-      const { key, created, exposed, publicMismatch } = await IdentityKey.loadOrCreate(config.keyFile);
+      const { key, created, exposed, publicMismatch } = await IdentityKey.loadOrCreate(
+        config.keyFile,
+        config.createKeyFile,
+      );
       container.registerInstance(IDENTITY_KEY, key);
       if (publicMismatch) {
         log.warn(
@@ -317,7 +320,7 @@ export class MPushServer implements ConnectionLifecycle {
         // A node of a cluster that made its own key splits it: clients pinning the cluster's key refuse it.
         log.warn(
           { keyFile: config.keyFile, fingerprint: key.fingerprint },
-          "created a new identity key although sessions are shared through a store: every node needs the same key file, or clients pinning the others' key refuse this node and it opens none of their sessions",
+          "created a new identity key although sessions are shared through a store: every node needs the same key file, or clients pinning the others' key refuse this node and it opens none of their sessions (MPUSH_CREATE_KEY_FILE=false makes a missing key a boot error)",
         );
       }
     }

@@ -126,9 +126,9 @@ test("unknown keys, top-level and nested, are each reported", (t) => {
   const { file } = configFile({ prot: 1, heartbeat: { maxMised: 2 }, session: { stor: "memory" } });
   const problems = problemsOf(() => loadConfig({ env: {}, file }));
   t.deepEqual(problems, [
-    "prot: unknown setting",
-    "heartbeat.maxMised: unknown setting",
-    "session.stor: unknown setting",
+    `prot: unknown setting (from ${file})`,
+    `heartbeat.maxMised: unknown setting (from ${file})`,
+    `session.stor: unknown setting (from ${file})`,
   ]);
 });
 
@@ -200,7 +200,7 @@ test("session ttl above the max lifetime is refused", (t) => {
   const problems = problemsOf(() =>
     loadConfig({ env: {}, overrides: { session: { ttlMs: 10_000, maxLifetimeMs: 5_000 } } }),
   );
-  t.deepEqual(problems, ["session.ttlMs: must not exceed session.maxLifetimeMs"]);
+  t.deepEqual(problems, ["session.ttlMs: must not exceed session.maxLifetimeMs (from overrides)"]);
 });
 
 test("accepted session stores: memory, redis, rediss, redis+cluster, rediss+cluster", (t) => {
@@ -260,8 +260,8 @@ test("a section given as a non-object is a ConfigError, not a crash", (t) => {
     t.deepEqual(
       problemsOf(() => loadConfig({ env: {}, file })),
       [
-        `heartbeat: expected an object, got ${JSON.stringify(value)}`,
-        `session: expected an object, got ${JSON.stringify(value)}`,
+        `heartbeat: expected an object, got ${JSON.stringify(value)} (from ${file})`,
+        `session: expected an object, got ${JSON.stringify(value)} (from ${file})`,
       ],
     );
   }
@@ -291,16 +291,19 @@ test("heartbeat bounds past what the handshake carries (uint32) are refused", (t
 test("a setting named like an Object.prototype member is an unknown setting, not a crash", (t) => {
   const { file } = configFile({ constructor: 1, toString: "x" });
   const problems = problemsOf(() => loadConfig({ env: {}, file }));
-  t.deepEqual(problems.sort(), ["constructor: unknown setting", "toString: unknown setting"]);
+  t.deepEqual(problems.sort(), [
+    `constructor: unknown setting (from ${file})`,
+    `toString: unknown setting (from ${file})`,
+  ]);
 });
 
 test("a plugin list from the environment that names nothing, or an empty key file path in a file, is refused", (t) => {
   const plugins = problemsOf(() => loadConfig({ env: { MPUSH_PLUGINS: " , " } }));
-  t.deepEqual(plugins, ['plugins: expected a list of specifiers, got " , "']);
+  t.deepEqual(plugins, ['plugins: expected a list of specifiers, got " , " (from MPUSH_PLUGINS)']);
   const { file } = configFile({ keyFile: "" });
   t.deepEqual(
     problemsOf(() => loadConfig({ env: {}, file })),
-    ["keyFile: expected a file path"],
+    [`keyFile: expected a file path (from ${file})`],
   );
 });
 
@@ -316,4 +319,66 @@ test("handlerTimeoutMs: 30 s by default, set from the environment, 0 turns it of
       bad,
     );
   }
+});
+
+test("each problem names the source of its value: the file, the variable, or the overrides", (t) => {
+  const { file } = configFile({ maxBodyBytes: 0 });
+  const problems = problemsOf(() =>
+    loadConfig({ env: { MPUSH_PORT: "http" }, file, overrides: { heartbeat: { maxMissed: 0 } } }),
+  );
+  t.deepEqual(problems, [
+    `port: expected an integer from 0 to 65535, got "http" (from MPUSH_PORT)`,
+    `maxBodyBytes: expected an integer from 1 to 3741319167, got 0 (from ${file})`,
+    "heartbeat.maxMissed: expected an integer from 1 to 100, got 0 (from overrides)",
+  ]);
+});
+
+test("a bad value in the file is reported even when the environment overrides it", (t) => {
+  const { file } = configFile({ port: "http", logLevel: "loud", heartbeat: { maxMs: 90_000 } });
+  const problems = problemsOf(() =>
+    loadConfig({ env: { MPUSH_PORT: "4000", MPUSH_LOG_LEVEL: "warn", MPUSH_HEARTBEAT_MAX_MS: "120000" }, file }),
+  );
+  t.deepEqual(problems, [
+    `port: expected an integer from 0 to 65535, got "http" (from ${file}, overridden by MPUSH_PORT)`,
+    `logLevel: expected one of fatal, error, warn, info, debug, trace, silent, got "loud" (from ${file}, overridden by MPUSH_LOG_LEVEL)`,
+  ]);
+  // Good values overridden are no problem.
+  t.is(loadConfig({ env: { MPUSH_PORT: "4000" }, file: configFile({ port: 3500 }).file }).port, 4000);
+});
+
+test("settings that must agree name where each came from", (t) => {
+  const { file } = configFile({ heartbeat: { minMs: 200_000 } });
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: {}, file })),
+    [`heartbeat.minMs: must not exceed heartbeat.maxMs (heartbeat.minMs from ${file})`],
+  );
+  t.deepEqual(
+    problemsOf(() =>
+      loadConfig({ env: { MPUSH_SESSION_TTL_MS: "5000" }, overrides: { session: { maxLifetimeMs: 4000 } } }),
+    ),
+    [
+      "session.ttlMs: must not exceed session.maxLifetimeMs (session.ttlMs from MPUSH_SESSION_TTL_MS, session.maxLifetimeMs from overrides)",
+    ],
+  );
+});
+
+test("createKeyFile: on by default; MPUSH_CREATE_KEY_FILE takes true/false or 1/0, and nothing else", (t) => {
+  t.true(loadConfig({ env: {} }).createKeyFile);
+  for (const [raw, expected] of [
+    ["false", false],
+    [" FALSE ", false],
+    ["0", false],
+    ["true", true],
+    ["1", true],
+  ] as const) {
+    t.is(loadConfig({ env: { MPUSH_CREATE_KEY_FILE: raw } }).createKeyFile, expected, raw);
+  }
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: { MPUSH_CREATE_KEY_FILE: "no" } })),
+    ['createKeyFile: expected true or false, got "no" (from MPUSH_CREATE_KEY_FILE)'],
+  );
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: {}, overrides: { createKeyFile: "off" as unknown as boolean } })),
+    ['createKeyFile: expected true or false, got "off" (from overrides)'],
+  );
 });
