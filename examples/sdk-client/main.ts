@@ -2,23 +2,22 @@
  * A push receiver on the TypeScript SDK: stays connected, resumes its session
  * across restarts from a file, and prints one JSON line per event.
  *
- *   node build/examples/sdk-client/main.js [host] [port] [server key .pub] [session file]
+ *   node build/examples/sdk-client/main.js [host] [port] [server key .pub] [session file] [device id]
+ *
+ * The session file defaults to .mpush/<device id>.json: one device, one session.
  */
 import { readFileSync } from "node:fs";
 import { type ConnectOutcome, FileSessionStorage, MPushClient, type Packet } from "../../client/index.js";
 
-const [
-  host = "127.0.0.1",
-  port = "3000",
-  serverKeyFile = ".mpush/server.key.pub",
-  sessionFile = ".mpush/phone-1.json",
-] = process.argv.slice(2);
+const [host = "127.0.0.1", port = "3000", serverKeyFile = ".mpush/server.key.pub", file, deviceId = "phone-1"] =
+  process.argv.slice(2);
+const sessionFile = file || `.mpush/${deviceId}.json`;
 
 const client = new MPushClient({
   host,
   port: Number(port),
   serverKey: readFileSync(serverKeyFile, "utf8"),
-  device: { deviceId: "phone-1", osName: "example", osVersion: "1", clientVersion: "sdk-example/1" },
+  device: { deviceId, osName: "example", osVersion: "1", clientVersion: "sdk-example/1" },
   storage: new FileSessionStorage(sessionFile),
 });
 

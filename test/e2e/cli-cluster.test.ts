@@ -202,3 +202,35 @@ test.serial("both nodes booted with the one shared key file and logged the same 
   t.truthy(fingerprints[0]);
   t.is(fingerprints[0], fingerprints[1]);
 });
+
+// Last: it stops Redis.
+test.serial(
+  'Redis down: STORE_UNAVAILABLE, a handshake printed with "sessionId":null and the file kept; with Redis back, resumable again',
+  async (t) => {
+    const file = join(t.context.dir, "outage.json");
+    t.is(connected(t, await client(t.context, t.context.a.port, file)).outcome, "handshake");
+    const saved = readFileSync(file, "utf8");
+    await t.context.redis.stop();
+
+    const down = connected(t, await client(t.context, t.context.b.port, file));
+    t.deepEqual(
+      { outcome: down.outcome, sessionId: down.sessionId, fastConnectError: down.fastConnectError },
+      { outcome: "handshake", sessionId: null, fastConnectError: "STORE_UNAVAILABLE" },
+    );
+    t.is(readFileSync(file, "utf8"), saved, "nothing to resume was saved over the session kept for later");
+
+    await t.context.redis.restart();
+    t.regex((await resumableAgain(t.context, file))?.sessionId ?? "", /^[A-Za-z0-9_-]{24}$/);
+  },
+);
+
+/** The nodes' Redis client reconnects with a backoff: retry until a run gets a resumable session. */
+async function resumableAgain(ctx: Cluster, file: string): Promise<Outcome | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const run = await client(ctx, ctx.a.port, file);
+    const outcome = run.code === 0 ? (JSON.parse(run.stdout) as Outcome) : undefined;
+    if (outcome?.sessionId) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
+}

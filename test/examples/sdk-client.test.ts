@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
@@ -63,4 +63,15 @@ test("the SDK example connects, prints the server's push, exits on SIGTERM, and 
     { event: "push", cmd: PUSH, body: "welcome back" },
   ]);
   t.is(await stopped(second.child), 0);
+});
+
+test("the SDK example takes the device id as its fifth argument, and its session is that device's", async (t) => {
+  const server = await startServer({}, [{ plugin: greeter }]);
+  t.teardown(server.close);
+  const sessionFile = join(mkdtempSync(join(tmpdir(), "mpush-sdk-")), "tablet.json");
+  const client = run(["127.0.0.1", String(server.port), `${server.keyFile}.pub`, sessionFile, "tablet-7"]);
+  t.teardown(() => client.child.kill("SIGKILL"));
+  await eventually(() => (client.lines.some((l) => l.event === "push") ? true : undefined), 10_000);
+  t.is(await stopped(client.child), 0);
+  t.is(JSON.parse(readFileSync(sessionFile, "utf8")).deviceId, "tablet-7");
 });
