@@ -18,10 +18,12 @@ export { ConnectionRegistry } from "./connection/connection-registry.js";
 export { IDENTITY_KEY, IdentityKey } from "./crypto/identity-key.js";
 export type { Access, CommandHandler, HandlerContext, HandlesOptions } from "./dispatch/command-handler.js";
 export { HANDLERS } from "./dispatch/command-handler.js";
+export { HandlerTimeoutError } from "./dispatch/handler-deadline.js";
 export { Handles } from "./dispatch/handles.decorator.js";
 /** Registers handler classes in a plugin's container: `registerHandlers(container, A, B)`. */
 export { registerHandlers } from "./dispatch/register-handlers.js";
 export { heartbeat, ok, type Reply, reply } from "./dispatch/reply.js";
+export { ConnectionClosedError } from "./dispatch/request-context.js";
 export {
   BootError,
   ConfigError,

@@ -14,6 +14,11 @@ export interface PacketSink {
   dispatch(connection: ServerConnection, packet: Packet): void | Promise<void>;
 }
 
+/** The request whose async handler is running: told when its connection goes away. */
+export interface InFlightRequest {
+  connectionClosed(reason: string): void;
+}
+
 /** What the server learns from its connections. */
 export interface ConnectionLifecycle {
   established(connection: ServerConnection, session: SessionContext): void;
@@ -51,6 +56,8 @@ export class ServerConnection implements Connection {
   readonly openedAt: number;
   lastReadAt: number;
   session: SessionContext | undefined;
+  /** Set by the dispatcher while an async handler runs for this connection. */
+  inFlight: InFlightRequest | undefined;
   private readonly decoder: FrameDecoder;
   private inbound: RecordCipher | undefined;
   private outbound: RecordCipher | undefined;
@@ -172,6 +179,9 @@ export class ServerConnection implements Connection {
     this.state = CLOSED;
     this.endPending = false;
     this.queue = [];
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    inFlight?.connectionClosed(this.closeReason ?? reason);
     this.lifecycle.closed(this, this.closeReason ?? reason);
   }
 

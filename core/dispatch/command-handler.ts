@@ -27,6 +27,13 @@ export interface HandlerContext {
   readonly flags: number;
   /** The body as received (opened and inflated), for handlers that hash or sign exact bytes. */
   readonly body: Buffer;
+  /**
+   * Aborted when the answer is no longer wanted: past handlerTimeoutMs (reason
+   * a HandlerTimeoutError) or once the connection is gone (a
+   * ConnectionClosedError). The server cannot stop a handler's work; a handler
+   * that passes this to what it waits on (fetch, a database call) can.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**

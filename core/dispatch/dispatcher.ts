@@ -5,10 +5,10 @@ import type { Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
 import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
-import type { HandlerContext } from "./command-handler.js";
 import { type HandlerDeadline, HandlerTimeoutError } from "./handler-deadline.js";
 import type { HandlerEntry, HandlerRegistry } from "./handler-registry.js";
 import { type Reply, replyProblem } from "./reply.js";
+import { RequestContext } from "./request-context.js";
 
 /**
  * Packet -> handler -> reply, for every connection of one server.
@@ -58,7 +58,7 @@ export class Dispatcher implements PacketSink {
       const reason = error instanceof InflateError ? error.message : "body is not a valid message for this command";
       return this.fail(connection, packet, ErrorCode.MALFORMED_BODY, reason);
     }
-    const context: HandlerContext = { connection, cmd: packet.cmd, seq: packet.seq, flags, body };
+    const context = new RequestContext(connection, packet.cmd, packet.seq, flags, body);
     let result: ReturnType<HandlerEntry["handler"]["handle"]>;
     try {
       result = entry.handler.handle(request, context);
@@ -66,19 +66,27 @@ export class Dispatcher implements PacketSink {
       return this.handlerFailed(connection, packet, entry, error);
     }
     if (result instanceof Promise) {
-      const answered = (reply: unknown) => this.answer(connection, packet, entry, reply);
-      const failed = (error: unknown) => this.handlerFailed(connection, packet, entry, error);
+      // Until the handler settles, a connection that goes away aborts its signal.
+      connection.inFlight = context;
+      const answered = (reply: unknown) => {
+        connection.inFlight = undefined;
+        return this.answer(connection, packet, entry, reply);
+      };
+      const failed = (error: unknown) => {
+        connection.inFlight = undefined;
+        if (error !== undefined && error === context.abortReason) this.abandoned(connection, packet, entry, error);
+        else this.handlerFailed(connection, packet, entry, error);
+      };
       const deadline = this.deadline;
       if (deadline === undefined || entry.boundsItself) return result.then(answered, failed);
-      const timedOut = () =>
-        this.handlerFailed(
-          connection,
-          packet,
-          entry,
-          new HandlerTimeoutError(
-            `${entry.name} did not settle within ${deadline.timeoutMs} ms; its reply will be dropped`,
-          ),
+      const timedOut = () => {
+        connection.inFlight = undefined;
+        const error = new HandlerTimeoutError(
+          `${entry.name} did not settle within ${deadline.timeoutMs} ms; its reply will be dropped`,
         );
+        context.abort(error);
+        this.handlerFailed(connection, packet, entry, error);
+      };
       const late = (error?: unknown) =>
         this.log.debug(
           { err: error, connection: connection.id, cmd: packet.cmd, handler: entry.name },
@@ -141,6 +149,14 @@ export class Dispatcher implements PacketSink {
         });
       }
     }
+  }
+
+  /** A handler that gave up because its connection went away, as its signal asked: nobody to answer, nothing wrong. */
+  private abandoned(connection: ServerConnection, packet: Packet, entry: HandlerEntry, reason: unknown): void {
+    this.log.debug(
+      { err: reason, connection: connection.id, cmd: packet.cmd, handler: entry.name },
+      "a command handler stopped on its signal",
+    );
   }
 
   private unknownCommand(connection: ServerConnection, packet: Packet): void {

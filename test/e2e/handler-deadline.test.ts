@@ -1,13 +1,27 @@
 import "reflect-metadata";
 import test from "ava";
 import { Keyv } from "keyv";
+import { pino } from "pino";
 import { MemorySessionStorage, ServerError } from "../../client/index.js";
-import { type CommandHandler, definePlugin, ErrorCode, Handles, KEYV, ok, registerHandlers } from "../../core/index.js";
+import {
+  type CommandHandler,
+  ConnectionClosedError,
+  definePlugin,
+  ErrorCode,
+  type HandlerContext,
+  HandlerTimeoutError,
+  Handles,
+  KEYV,
+  ok,
+  registerHandlers,
+} from "../../core/index.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer } from "../helpers/server.js";
+import { eventually } from "../helpers/wait.js";
 
 const HANGS = 150;
 const ANSWERS = 151;
+const WAITS_FOR_SIGNAL = 152;
 
 @Handles(HANGS)
 class HangingHandler implements CommandHandler<Buffer> {
@@ -23,9 +37,25 @@ class AnsweringHandler implements CommandHandler<Buffer> {
   }
 }
 
+/** What the waiting handler's signal was aborted with, in order. */
+const aborts: unknown[] = [];
+
+/** Waits for nothing but its signal, and fails with the signal's reason, as a fetch given the signal would. */
+@Handles(WAITS_FOR_SIGNAL)
+class WaitingHandler implements CommandHandler<Buffer> {
+  handle(_body: Buffer, context: HandlerContext): Promise<never> {
+    return new Promise((_resolve, reject) =>
+      context.signal.addEventListener("abort", () => {
+        aborts.push(context.signal.reason);
+        reject(context.signal.reason);
+      }),
+    );
+  }
+}
+
 const plugin = definePlugin({
   name: "hangs",
-  register: (container) => registerHandlers(container, HangingHandler, AnsweringHandler),
+  register: (container) => registerHandlers(container, HangingHandler, AnsweringHandler, WaitingHandler),
 });
 
 test("a handler that never settles is answered DISPATCH_ERROR at handlerTimeoutMs, and the connection goes on serving", async (t) => {
@@ -106,3 +136,51 @@ test("HANDSHAKE and FAST_CONNECT bound their own waits: with a hung store and a 
   t.is(outcome.sessionId, undefined, "the handshake degraded: no resumable id while the store hangs");
   t.deepEqual(await storage.load(), saved);
 });
+
+test.serial("past handlerTimeoutMs the handler's signal is aborted with a HandlerTimeoutError", async (t) => {
+  aborts.length = 0;
+  const server = await startServer({ handlerTimeoutMs: 300, sweepIntervalMs: 50 }, [{ plugin }]);
+  const client = clientOf(server, { requestTimeoutMs: 3000 });
+  try {
+    await client.connect();
+    const error = await t.throwsAsync(client.request(WAITS_FOR_SIGNAL, Buffer.alloc(0)), { instanceOf: ServerError });
+    t.is(error?.code, ErrorCode.DISPATCH_ERROR);
+    t.is(aborts.length, 1);
+    t.true(aborts[0] instanceof HandlerTimeoutError, String(aborts[0]));
+    t.true(client.isConnected);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test.serial(
+  "a connection that goes away aborts its handler's signal; a handler failing with that reason is not logged as failed",
+  async (t) => {
+    aborts.length = 0;
+    const logs: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+    // No deadline: only the close can abort it.
+    const server = await startServer({ handlerTimeoutMs: 0 }, [{ plugin }], { logger });
+    const client = clientOf(server, { requestTimeoutMs: 3000 });
+    try {
+      await client.connect();
+      const pending = client.request(WAITS_FOR_SIGNAL, Buffer.alloc(0));
+      pending.catch(() => {});
+      await eventually(() => (logs.some((l) => l.msg === "session established") ? true : undefined), 3000);
+      await client.close();
+      await eventually(() => (aborts.length > 0 ? true : undefined), 3000);
+      t.is(aborts.length, 1);
+      t.true(aborts[0] instanceof ConnectionClosedError, String(aborts[0]));
+      t.regex((aborts[0] as Error).message, /connection closed while handling command 152/);
+      await eventually(
+        () => (logs.some((l) => l.msg === "a command handler stopped on its signal") ? true : undefined),
+        3000,
+      );
+      t.false(logs.some((l) => l.msg === "command handler failed"));
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  },
+);
