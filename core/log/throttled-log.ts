@@ -20,7 +20,9 @@ const unrefTimer: Schedule = (flush, ms) => {
  * into the next line. When the storm ends inside an interval, one line at the
  * interval's end still reports what was suppressed (with the latest fields),
  * so a count is never lost: one timer per throttled warning, armed only while
- * something is held back.
+ * something is held back. An `err` repeating the type and message of the one
+ * last logged in full is logged without its stack until the storm ends (no
+ * call for longer than `intervalMs`): an outage's stack is the same every line.
  */
 export function throttledWarn(
   log: Logger,
@@ -42,9 +44,29 @@ export function throttledLog(
   let last = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   let held: { fields: object; message: string } | undefined;
+  let lastCall = Number.NEGATIVE_INFINITY;
+  let shown: { type: string; message: string } | undefined;
+  const compact = (fields: object): object => {
+    const { err } = fields as { err?: unknown };
+    if (!(err instanceof Error)) return fields;
+    // pino's err serializer names the type after the constructor.
+    const type = err.constructor.name;
+    if (shown?.type !== type || shown.message !== err.message) {
+      shown = { type, message: err.message };
+      return fields;
+    }
+    const { code } = err as { code?: unknown };
+    // Null prototype: pino serializes anything with a string message as an error (with an empty stack), and would type a plain object "Object".
+    const brief = Object.assign(
+      Object.create(null),
+      { type, message: err.message },
+      code === undefined ? {} : { code },
+    );
+    return { ...fields, err: brief };
+  };
   const emit = (fields: object, message: string, at: number) => {
     last = at;
-    log[level]({ ...fields, suppressed }, message);
+    log[level]({ ...compact(fields), suppressed }, message);
     suppressed = 0;
     held = undefined;
   };
@@ -53,6 +75,8 @@ export function throttledLog(
   };
   return (fields: object, message: string): void => {
     const at = now();
+    if (at - lastCall > intervalMs) shown = undefined;
+    lastCall = at;
     if (at - last >= intervalMs) {
       emit(fields, message, at);
       return;

@@ -1,6 +1,21 @@
 import test from "ava";
 import { pino } from "pino";
+import type { Logger } from "../../../core/log/logger.js";
 import { throttledWarn } from "../../../core/log/throttled-log.js";
+
+/** Records what the throttled logger hands to the logger, before any serializer. */
+function recordingLogger() {
+  const calls: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+  const record = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    calls.push({ level, fields, message });
+  const log = { info: record("info"), warn: record("warn"), error: record("error") } as unknown as Logger;
+  return { log, calls };
+}
+
+/** An error as a Redis client raises it during an outage: a stack and a `code`. */
+function refused(message = "connect ECONNREFUSED 127.0.0.1:6379"): Error {
+  return Object.assign(new Error(message), { code: "ECONNREFUSED" });
+}
 
 test("throttledWarn logs at most once per interval and folds the rest into a count", (t) => {
   const lines: { suppressed: number; n: number }[] = [];
@@ -61,4 +76,124 @@ test("what is held back when a storm ends inside an interval is reported once, a
     [{ n: 5, suppressed: 1 }],
     "a line that already reported the count leaves the timer nothing to say",
   );
+});
+
+test("within a storm, the error already logged in full is logged again without its stack", (t) => {
+  const { log, calls } = recordingLogger();
+  let now = 0;
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => now,
+    () => {},
+  );
+  const first = refused();
+  warn({ err: first, store: "redis://h" }, "session store error");
+  now = 1000;
+  warn({ err: refused(), store: "redis://h" }, "session store error");
+  t.is(calls[0]?.fields.err, first, "the storm's first line carries the error itself, stack and all");
+  t.deepEqual(
+    { ...(calls[1]?.fields.err as object) },
+    { type: "Error", message: "connect ECONNREFUSED 127.0.0.1:6379", code: "ECONNREFUSED" },
+  );
+  t.is(calls[1]?.fields.store, "redis://h", "the other fields are untouched");
+  t.false("stack" in Object(calls[1]?.fields.err));
+});
+
+test("an error of another message or type is logged in full again", (t) => {
+  const { log, calls } = recordingLogger();
+  let now = 0;
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => now,
+    () => {},
+  );
+  warn({ err: refused() }, "session store error");
+  now = 1000;
+  const other = refused("connect ECONNREFUSED 127.0.0.1:6380");
+  warn({ err: other }, "session store error");
+  now = 2000;
+  const typed = new TypeError("connect ECONNREFUSED 127.0.0.1:6380");
+  warn({ err: typed }, "session store error");
+  now = 3000;
+  warn({ err: new TypeError(typed.message) }, "session store error");
+  t.is(calls[1]?.fields.err, other);
+  t.is(calls[2]?.fields.err, typed);
+  t.deepEqual({ ...(calls[3]?.fields.err as object) }, { type: "TypeError", message: typed.message });
+});
+
+test("after a quiet gap longer than the interval, a new storm logs the same error in full again", (t) => {
+  const { log, calls } = recordingLogger();
+  let now = 0;
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => now,
+    () => {},
+  );
+  warn({ err: refused() }, "session store error");
+  now = 1000;
+  warn({ err: refused() }, "session store error");
+  now = 2001;
+  const again = refused();
+  warn({ err: again }, "session store error");
+  t.false("stack" in Object(calls[1]?.fields.err), "a call exactly one interval later is the same storm");
+  t.is(calls[2]?.fields.err, again);
+});
+
+test("compacting the error leaves the counts, the held line and other values of err as they were", (t) => {
+  const { log, calls } = recordingLogger();
+  let now = 0;
+  const timers: (() => void)[] = [];
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => now,
+    (flush) => timers.push(flush),
+  );
+  warn({ err: refused(), n: 0 }, "session store error");
+  now = 200;
+  for (let n = 1; n <= 3; n++) warn({ err: refused(), n }, "session store error");
+  now = 1000;
+  warn({ err: refused(), n: 4 }, "session store error");
+  timers[0]?.();
+  now = 1500;
+  warn({ err: refused(), n: 5 }, "session store error");
+  now = 2000;
+  timers[1]?.();
+  now = 3000;
+  warn({ err: "not an Error", n: 6 }, "session store error");
+  now = 4000;
+  warn({ n: 7 }, "session store error");
+  t.deepEqual(
+    calls.map(({ fields }) => ({ n: fields.n, suppressed: fields.suppressed, stack: "stack" in Object(fields.err) })),
+    [
+      { n: 0, suppressed: 0, stack: true },
+      { n: 4, suppressed: 3, stack: false },
+      { n: 5, suppressed: 1, stack: false },
+      { n: 6, suppressed: 0, stack: false },
+      { n: 7, suppressed: 0, stack: false },
+    ],
+  );
+  t.is(calls[3]?.fields.err, "not an Error");
+  t.false("err" in (calls[4]?.fields ?? {}), "a line without err gets none");
+});
+
+test("pino prints the compact error with its type and code and without a stack trace", (t) => {
+  const lines: { err: { type: string; message: string; stack?: string; code?: string } }[] = [];
+  const log = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  let now = 0;
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => now,
+    () => {},
+  );
+  warn({ err: refused() }, "session store error");
+  now = 1000;
+  warn({ err: refused() }, "session store error");
+  t.regex(lines[0]?.err.stack ?? "", /\n\s+at /);
+  t.like(lines[1]?.err, { type: "Error", message: "connect ECONNREFUSED 127.0.0.1:6379", code: "ECONNREFUSED" });
+  t.falsy(lines[1]?.err.stack);
 });
