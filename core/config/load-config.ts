@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../errors/boot-errors.js";
 import { type ConfigInput, DEFAULT_CONFIG, type ServerConfig } from "./config.js";
+import { redactUrl } from "./redact-url.js";
 import { ORDERED_PAIRS, SETTING_CHECKS } from "./validate-config.js";
 
 type Parse = (raw: string) => unknown;
@@ -156,7 +157,8 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 
 /**
  * Overlays `over` on `base`, noting where each value came from; keys the
- * defaults do not have are reported, so typos fail loudly.
+ * defaults do not have are reported, so typos fail loudly. What is a section
+ * comes from the defaults' shape, never from an earlier source's value.
  */
 function merge(
   base: Record<string, unknown>,
@@ -164,37 +166,44 @@ function merge(
   prefix: string,
   source: (path: string) => string,
   layering: Layering,
+  shape: Record<string, unknown> = DEFAULT_CONFIG as unknown as Record<string, unknown>,
 ) {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const name = prefix + key;
-    if (!Object.hasOwn(base, key)) {
+    if (!Object.hasOwn(shape, key)) {
       layering.problems.push(`${name}: unknown setting (from ${source(name)})`);
       continue;
     }
-    const current = base[key];
-    const nested = current && typeof current === "object" && !Array.isArray(current);
+    const sectionShape = shape[key];
+    const nested = sectionShape !== null && typeof sectionShape === "object" && !Array.isArray(sectionShape);
     const section = value !== null && typeof value === "object" && !Array.isArray(value);
     if (nested && section) {
       out[key] = merge(
-        current as Record<string, unknown>,
+        base[key] as Record<string, unknown>,
         value as Record<string, unknown>,
         `${name}.`,
         source,
         layering,
+        sectionShape as Record<string, unknown>,
       );
     } else if (nested) {
       // A section (heartbeat, session) replaced by a scalar, null or a list: report it, keep the section valid.
-      layering.problems.push(`${name}: expected an object, got ${JSON.stringify(value)} (from ${source(name)})`);
+      layering.problems.push(`${name}: expected an object, got ${quote(value)} (from ${source(name)})`);
     } else {
       const from = layering.origins.get(name);
-      if (from !== undefined) layering.shadowed.push({ path: name, value: current, from, by: source(name) });
+      if (from !== undefined) layering.shadowed.push({ path: name, value: base[key], from, by: source(name) });
       layering.origins.set(name, source(name));
       out[key] = value;
     }
   }
   return out;
+}
+
+/** A value quoted in a problem; text is redacted like a store URL, since a section given a URL by mistake would carry its password. */
+function quote(value: unknown): string {
+  return JSON.stringify(typeof value === "string" ? redactUrl(value) : value);
 }
 
 function validate(config: Record<string, unknown>, { origins, shadowed }: Layering): string[] {

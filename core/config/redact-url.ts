@@ -1,7 +1,12 @@
 /**
- * A store URL fit for logs and boot errors: everything between "//" and the
- * last "@" (user and password, which may hold "/" or "@" themselves) becomes "***".
+ * A store URL fit for logs and boot errors: everything between the scheme and
+ * the last "@" (user and password, which may hold "/", "@" or a line break
+ * themselves) becomes "***", whether or not the scheme is followed by "//",
+ * since a mistyped URL is quoted in the boot error that refuses it.
  */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/.*@/, "//***@");
+  const at = url.lastIndexOf("@");
+  if (at < 0) return url;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/*/.exec(url)?.[0] ?? "";
+  return `${scheme}***${url.slice(at)}`;
 }

@@ -31,7 +31,9 @@ export interface HandlerContext {
    * Aborted when the answer is no longer wanted: past handlerTimeoutMs (reason
    * a HandlerTimeoutError) or once the connection is gone (a
    * ConnectionClosedError). The server cannot stop a handler's work; a handler
-   * that passes this to what it waits on (fetch, a database call) can.
+   * that passes this to what it waits on (fetch, a database call) can. An
+   * abort listener that throws is an uncaught exception, as with any Node
+   * event listener: it ends the process.
    */
   readonly signal: AbortSignal;
 }

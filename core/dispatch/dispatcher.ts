@@ -74,7 +74,7 @@ export class Dispatcher implements PacketSink {
       };
       const failed = (error: unknown) => {
         connection.inFlight = undefined;
-        if (error !== undefined && error === context.abortReason) this.abandoned(connection, packet, entry, error);
+        if (stoppedOnSignal(error, context.abortReason)) this.abandoned(connection, packet, entry, error);
         else this.handlerFailed(connection, packet, entry, error);
       };
       const deadline = this.deadline;
@@ -198,4 +198,13 @@ export class Dispatcher implements PacketSink {
     }
     if (close) connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
   }
+}
+
+/**
+ * The handler failed because its signal asked it to: with the signal's reason
+ * (fetch) or with an AbortError carrying it as its cause (timers/promises,
+ * events.once, streams, fs).
+ */
+function stoppedOnSignal(error: unknown, reason: Error | undefined): boolean {
+  return reason !== undefined && (error === reason || (error instanceof Error && error.cause === reason));
 }

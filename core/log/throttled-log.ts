@@ -49,19 +49,16 @@ export function throttledLog(
   const compact = (fields: object): object => {
     const { err } = fields as { err?: unknown };
     if (!(err instanceof Error)) return fields;
-    // pino's err serializer names the type after the constructor.
+    // pino's err serializer names the type after the constructor, and adds the causes to the message.
     const type = err.constructor.name;
-    if (shown?.type !== type || shown.message !== err.message) {
-      shown = { type, message: err.message };
+    const message = withCauses(err);
+    if (shown?.type !== type || shown.message !== message) {
+      shown = { type, message };
       return fields;
     }
     const { code } = err as { code?: unknown };
     // Null prototype: pino serializes anything with a string message as an error (with an empty stack), and would type a plain object "Object".
-    const brief = Object.assign(
-      Object.create(null),
-      { type, message: err.message },
-      code === undefined ? {} : { code },
-    );
+    const brief = Object.assign(Object.create(null), { type, message }, code === undefined ? {} : { code });
     return { ...fields, err: brief };
   };
   const emit = (fields: object, message: string, at: number) => {
@@ -85,6 +82,17 @@ export function throttledLog(
     if (held === undefined) schedule(flush, last + intervalMs - at);
     held = { fields, message };
   };
+}
+
+/** "outer: inner: innermost", as pino writes an error's message: errors with other causes are other errors. */
+function withCauses(error: Error): string {
+  let message = error.message;
+  const seen = new Set<unknown>([error]);
+  for (let cause = error.cause; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
+    seen.add(cause);
+    message += `: ${cause.message}`;
+  }
+  return message;
 }
 
 /** Intervals between log lines are durations: a wall-clock step must not silence a storm's lines. */

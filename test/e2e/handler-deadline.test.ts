@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { setTimeout as sleepFor } from "node:timers/promises";
 import test from "ava";
 import { Keyv } from "keyv";
 import { pino } from "pino";
@@ -17,11 +18,12 @@ import {
 } from "../../core/index.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer } from "../helpers/server.js";
-import { eventually } from "../helpers/wait.js";
+import { eventually, sleep } from "../helpers/wait.js";
 
 const HANGS = 150;
 const ANSWERS = 151;
 const WAITS_FOR_SIGNAL = 152;
+const SLEEPS_ON_SIGNAL = 153;
 
 @Handles(HANGS)
 class HangingHandler implements CommandHandler<Buffer> {
@@ -53,9 +55,19 @@ class WaitingHandler implements CommandHandler<Buffer> {
   }
 }
 
+/** Node's own APIs reject with an AbortError whose cause is the signal's reason. */
+@Handles(SLEEPS_ON_SIGNAL)
+class SleepingHandler implements CommandHandler<Buffer> {
+  async handle(_body: Buffer, context: HandlerContext) {
+    await sleepFor(60_000, undefined, { signal: context.signal });
+    return ok("woke");
+  }
+}
+
 const plugin = definePlugin({
   name: "hangs",
-  register: (container) => registerHandlers(container, HangingHandler, AnsweringHandler, WaitingHandler),
+  register: (container) =>
+    registerHandlers(container, HangingHandler, AnsweringHandler, WaitingHandler, SleepingHandler),
 });
 
 test("a handler that never settles is answered DISPATCH_ERROR at handlerTimeoutMs, and the connection goes on serving", async (t) => {
@@ -175,6 +187,18 @@ test.serial(
       t.regex((aborts[0] as Error).message, /connection closed while handling command 152/);
       await eventually(
         () => (logs.some((l) => l.msg === "a command handler stopped on its signal") ? true : undefined),
+        3000,
+      );
+      t.false(logs.some((l) => l.msg === "command handler failed"));
+
+      // The same with an API that rejects with an AbortError carrying the reason as its cause.
+      const sleeper = clientOf(server, { requestTimeoutMs: 3000 });
+      await sleeper.connect();
+      sleeper.request(SLEEPS_ON_SIGNAL, Buffer.alloc(0)).catch(() => {});
+      await sleep(100);
+      await sleeper.close();
+      await eventually(
+        () => (logs.filter((l) => l.msg === "a command handler stopped on its signal").length === 2 ? true : undefined),
         3000,
       );
       t.false(logs.some((l) => l.msg === "command handler failed"));

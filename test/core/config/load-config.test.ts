@@ -272,6 +272,10 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   t.is(redactUrl("rediss://app:p/w@cache:6380/2"), "rediss://***@cache:6380/2");
   t.is(redactUrl("redis://cache:6379"), "redis://cache:6379");
   t.is(redactUrl("memory"), "memory");
+  // Mistyped: no "//", or a line break in the password. Such a URL is quoted in the error refusing it.
+  t.is(redactUrl("redis:/:s3cret@h:6379"), "redis:/***@h:6379");
+  t.is(redactUrl("redis:s3cret@h:6379"), "redis:***@h:6379");
+  t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@h:6379/x");
 });
 
 test("text from the environment is trimmed: a key file path with a stray space is the same file", (t) => {
@@ -381,4 +385,29 @@ test("createKeyFile: on by default; MPUSH_CREATE_KEY_FILE takes true/false or 1/
     problemsOf(() => loadConfig({ env: {}, overrides: { createKeyFile: "off" as unknown as boolean } })),
     ['createKeyFile: expected true or false, got "off" (from overrides)'],
   );
+});
+
+test("a setting given an object in the file and a value by a variable: the file's object is the problem", (t) => {
+  const { file } = configFile({ port: { value: 3000 } });
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: { MPUSH_PORT: "4000" }, file })),
+    [`port: expected an integer from 0 to 65535, got {"value":3000} (from ${file}, overridden by MPUSH_PORT)`],
+  );
+});
+
+test("a section given a store URL by mistake is quoted without its password", (t) => {
+  const { file } = configFile({ session: "redis://:s3cret@cache:6379" });
+  const problems = problemsOf(() => loadConfig({ env: {}, file }));
+  t.deepEqual(problems, [`session: expected an object, got "redis://***@cache:6379" (from ${file})`]);
+});
+
+test("a mistyped store URL in the file, overridden by a variable, is refused without its password", (t) => {
+  const { file } = configFile({ session: { store: "redis:/:s3cret@cache:6379" } });
+  const problems = problemsOf(() => loadConfig({ env: { MPUSH_SESSION_STORE: "redis://127.0.0.1:6379" }, file }));
+  t.is(problems.length, 1);
+  t.regex(
+    problems[0] ?? "",
+    /^session\.store: .*"redis:\/\*\*\*@cache:6379" \(from .*, overridden by MPUSH_SESSION_STORE\)$/,
+  );
+  t.false(problems.join("\n").includes("s3cret"));
 });

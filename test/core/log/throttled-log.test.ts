@@ -123,6 +123,29 @@ test("an error of another message or type is logged in full again", (t) => {
   t.deepEqual({ ...(calls[3]?.fields.err as object) }, { type: "TypeError", message: typed.message });
 });
 
+test("an error with another cause is another error: logged in full; the compact form carries the causes", (t) => {
+  const { log, calls } = recordingLogger();
+  let now = 0;
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => now,
+    () => {},
+  );
+  const failed = (cause: string) => new Error("backend call failed", { cause: new Error(cause) });
+  warn({ err: failed("connect ETIMEDOUT 10.0.0.5:5432") }, "backend");
+  now = 1000;
+  const other = failed("connect ECONNREFUSED 10.0.0.5:5432");
+  warn({ err: other }, "backend");
+  now = 2000;
+  warn({ err: failed("connect ECONNREFUSED 10.0.0.5:5432") }, "backend");
+  t.is(calls[1]?.fields.err, other);
+  t.deepEqual(
+    { ...(calls[2]?.fields.err as object) },
+    { type: "Error", message: "backend call failed: connect ECONNREFUSED 10.0.0.5:5432" },
+  );
+});
+
 test("after a quiet gap longer than the interval, a new storm logs the same error in full again", (t) => {
   const { log, calls } = recordingLogger();
   let now = 0;
