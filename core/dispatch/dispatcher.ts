@@ -1,6 +1,6 @@
 import type { ServerConfig } from "../config/config.js";
 import type { PacketSink, ServerConnection } from "../connection/server-connection.js";
-import { ProtocolError } from "../errors/protocol-error.js";
+import { errorCodeProblem, ProtocolError } from "../errors/protocol-error.js";
 import type { Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
@@ -17,7 +17,9 @@ import { RequestContext } from "./request-context.js";
  *   no handler                 ERROR(UNSUPPORTED_CMD), then close if unknownCommand = "close"
  *   session needed, none yet   ERROR(SESSION_REQUIRED)
  *   body does not decode       ERROR(MALFORMED_BODY)
- *   handler throws ProtocolError   ERROR(its code, its reason)
+ *   handler throws ProtocolError   ERROR(its code, its reason); a code the core does not define
+ *                                  below 1000, or one the wire cannot carry, is the handler's bug:
+ *                                  as below
  *   handler throws anything else   ERROR(DISPATCH_ERROR), logged with connection id and command
  *                                  (once per 5 s per handler, the rest counted)
  *   handler past handlerTimeoutMs  the same; its late reply is dropped, the connection's next packet served
@@ -165,15 +167,22 @@ export class Dispatcher implements PacketSink {
   }
 
   private handlerFailed(connection: ServerConnection, packet: Packet, entry: HandlerEntry, error: unknown): void {
+    let close = false;
     if (error instanceof ProtocolError) {
-      this.fail(connection, packet, error.code, error.message, error.close);
-      return;
+      const problem = errorCodeProblem(error.code);
+      if (problem === undefined) {
+        this.fail(connection, packet, error.code, error.message, error.close);
+        return;
+      }
+      // Still closed if the handler asked for that: it may have had a reason the bad code does not undo.
+      close = error.close;
+      error = new TypeError(`${entry.name} threw a ProtocolError with ${problem}`, { cause: error });
     }
     this.failureLog(entry)(
       { err: error, connection: connection.id, cmd: packet.cmd, handler: entry.name },
       "command handler failed",
     );
-    this.fail(connection, packet, ErrorCode.DISPATCH_ERROR, "internal error while handling the command");
+    this.fail(connection, packet, ErrorCode.DISPATCH_ERROR, "internal error while handling the command", close);
   }
 
   /** Per handler: a bug any client can trigger on every request must not flood the log, nor hide another handler's. */

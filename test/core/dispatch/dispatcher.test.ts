@@ -59,6 +59,15 @@ class RefusingHandler implements CommandHandler<Buffer> {
   }
 }
 
+/** cmd 109: refuses with the ProtocolError its JSON body describes: { code, close }. */
+@Handles(109, { access: "public" })
+class CodedRefusalHandler implements CommandHandler<Buffer> {
+  handle(body: Buffer): Reply {
+    const { code, close } = JSON.parse(body.toString()) as { code: number; close?: boolean };
+    throw new ProtocolError(code, "refused", { close });
+  }
+}
+
 /** cmd 103: a bug; a body of "async" fails asynchronously. */
 @Handles(103, { access: "public" })
 class CrashingHandler implements CommandHandler<Buffer> {
@@ -145,6 +154,7 @@ function setup(config: Partial<TestConfig> = {}, deadline?: HandlerDeadline) {
       new SilentHandler(),
       new BigReplyHandler(),
       new NullHandler(),
+      new CodedRefusalHandler(),
     ],
     { config, log, deadline },
   );
@@ -233,6 +243,39 @@ test("a ProtocolError becomes ERROR(its code, its reason)", async (t) => {
   t.is(error.seq, 11);
   t.deepEqual(errorOf(error), { command: 102, code: ErrorCode.INVALID_ARGUMENT, reason: "field x is wrong" });
   t.true(connection.isOpen);
+});
+
+test("a ProtocolError's code is sent when it is a core code or a plugin code (1000 up to int32)", async (t) => {
+  for (const code of [ErrorCode.INVALID_ARGUMENT, ErrorCode.SESSION_EXPIRED, 1000, 0x7fff_ffff]) {
+    const { send, transport, logs } = setup();
+    send(109, 5, Buffer.from(JSON.stringify({ code })));
+    t.is(errorOf(await transport.next()).code, code);
+    t.is(logs.length, 0);
+  }
+});
+
+test("a ProtocolError with a code the core does not define, 0, or past int32 is the handler's bug: DISPATCH_ERROR, logged", async (t) => {
+  for (const code of [500, 999, 0, -3, 1.5, 2 ** 31]) {
+    const { send, transport, connection, logs } = setup();
+    send(109, 6, Buffer.from(JSON.stringify({ code })));
+    const reply = errorOf(await transport.next());
+    t.deepEqual(
+      { code: reply.code, reason: reply.reason },
+      { code: ErrorCode.DISPATCH_ERROR, reason: "internal error while handling the command" },
+      String(code),
+    );
+    t.true(connection.isOpen);
+    t.is(logs.length, 1);
+    t.regex(
+      String((logs[0]?.err as { message?: string } | undefined)?.message),
+      new RegExp(`CodedRefusalHandler threw a ProtocolError with code ${code}`),
+    );
+  }
+  // A close the handler asked for still happens.
+  const { send, transport } = setup();
+  send(109, 7, Buffer.from(JSON.stringify({ code: 500, close: true })));
+  await transport.waitClosed();
+  t.is(errorOf(transport.packets[0] as Packet).code, ErrorCode.DISPATCH_ERROR);
 });
 
 test("a ProtocolError with close: true closes after the ERROR", async (t) => {
