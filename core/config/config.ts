@@ -53,6 +53,12 @@ export interface ServerConfig {
    * 0: no limit.
    */
   readonly handshakesPerSecond: number;
+  /**
+   * ERRORs a connection without a session may be answered; the last of them
+   * closes it. A client needs two at most (a refused FAST_CONNECT, then a
+   * refused HANDSHAKE), while each refusal may cost a store read. 0: no limit.
+   */
+  readonly maxErrorsBeforeSession: number;
   /** A connection without a session after this long is closed, ms. */
   readonly establishTimeoutMs: number;
   /**
@@ -99,6 +105,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   unknownCommand: "reply",
   maxConnections: 0,
   handshakesPerSecond: 0,
+  maxErrorsBeforeSession: 4,
   establishTimeoutMs: 30_000,
   handlerTimeoutMs: 30_000,
   sweepIntervalMs: 1000,

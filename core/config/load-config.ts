@@ -34,6 +34,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_UNKNOWN_COMMAND", "unknownCommand", text],
   ["MPUSH_MAX_CONNECTIONS", "maxConnections", int],
   ["MPUSH_HANDSHAKES_PER_SECOND", "handshakesPerSecond", int],
+  ["MPUSH_MAX_ERRORS_BEFORE_SESSION", "maxErrorsBeforeSession", int],
   ["MPUSH_ESTABLISH_TIMEOUT_MS", "establishTimeoutMs", int],
   ["MPUSH_HANDLER_TIMEOUT_MS", "handlerTimeoutMs", int],
   ["MPUSH_KEY_FILE", "keyFile", text],

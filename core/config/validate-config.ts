@@ -50,6 +50,7 @@ export const SETTING_CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>
   ["unknownCommand", oneOf(["reply", "close"], '"reply" or "close"')],
   ["maxConnections", integer(0)],
   ["handshakesPerSecond", integer(0)],
+  ["maxErrorsBeforeSession", integer(0)],
   ["establishTimeoutMs", integer(1)],
   ["handlerTimeoutMs", integer(0, 0x7fff_ffff)],
   ["sweepIntervalMs", integer(1, 60_000)],

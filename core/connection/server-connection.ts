@@ -56,6 +56,8 @@ export class ServerConnection implements Connection {
   readonly openedAt: number;
   lastReadAt: number;
   session: SessionContext | undefined;
+  /** ERRORs answered while there was no session; the dispatcher closes the connection at its limit. */
+  errorsBeforeSession = 0;
   /** Set by the dispatcher while an async handler runs for this connection. */
   inFlight: InFlightRequest | undefined;
   private readonly decoder: FrameDecoder;

@@ -23,12 +23,16 @@ import { RequestContext } from "./request-context.js";
  *   handler throws anything else   ERROR(DISPATCH_ERROR), logged with connection id and command
  *                                  (once per 5 s per handler, the rest counted)
  *   handler past handlerTimeoutMs  the same; its late reply is dropped, the connection's next packet served
- * The connection stays open in every case unless said otherwise.
+ * The connection stays open in every case unless said otherwise, or until it
+ * has been answered maxErrorsBeforeSession ERRORs without a session.
  */
 export class Dispatcher implements PacketSink {
   constructor(
     private readonly registry: HandlerRegistry,
-    private readonly config: Pick<ServerConfig, "maxBodyBytes" | "compressThresholdBytes" | "unknownCommand">,
+    private readonly config: Pick<
+      ServerConfig,
+      "maxBodyBytes" | "compressThresholdBytes" | "unknownCommand" | "maxErrorsBeforeSession"
+    >,
     private readonly log: Logger,
     /** Undefined: an async handler may take as long as it likes. */
     private readonly deadline?: HandlerDeadline,
@@ -205,7 +209,15 @@ export class Dispatcher implements PacketSink {
         "answered ERROR",
       );
     }
-    if (close) connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
+    if (close) {
+      connection.close(`closed after ERROR ${code} for command ${packet.cmd}`);
+      return;
+    }
+    // Refusals are cheap to ask for and may cost the server a store read each: a stranger gets a few per connection.
+    const limit = this.config.maxErrorsBeforeSession;
+    if (limit > 0 && connection.session === undefined && ++connection.errorsBeforeSession >= limit) {
+      connection.close(`closed after ${limit} ERRORs without a session`);
+    }
   }
 }
 

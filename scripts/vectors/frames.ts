@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { DEFAULT_CONFIG } from "../../core/config/config.js";
 import type { ByteTransport } from "../../core/connection/connection.js";
 import type { ConnectionLifecycle } from "../../core/connection/server-connection.js";
 import { ServerConnection } from "../../core/connection/server-connection.js";
@@ -45,6 +46,7 @@ export function serverAnswers(input: Buffer): Buffer[] {
     maxBodyBytes: SERVER.maxBodyBytes,
     compressThresholdBytes: 10 * 1024,
     unknownCommand: "reply" as const,
+    maxErrorsBeforeSession: DEFAULT_CONFIG.maxErrorsBeforeSession,
   };
   const dispatcher = new Dispatcher(registry, config, pino({ level: "silent" }));
   const transport = new CapturingTransport();

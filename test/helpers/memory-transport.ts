@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { pino } from "pino";
-import type { ServerConfig } from "../../core/config/config.js";
+import { DEFAULT_CONFIG, type ServerConfig } from "../../core/config/config.js";
 import type { ByteTransport } from "../../core/connection/connection.js";
 import { type ConnectionLifecycle, ServerConnection } from "../../core/connection/server-connection.js";
 import type { CommandHandler } from "../../core/dispatch/command-handler.js";
@@ -155,13 +155,19 @@ export class RecordingLifecycle implements ConnectionLifecycle {
 
 export type TestConfig = Pick<
   ServerConfig,
-  "maxBodyBytes" | "compressThresholdBytes" | "unknownCommand" | "maxQueuedFrames" | "maxOutboundBytes"
+  | "maxBodyBytes"
+  | "compressThresholdBytes"
+  | "unknownCommand"
+  | "maxErrorsBeforeSession"
+  | "maxQueuedFrames"
+  | "maxOutboundBytes"
 >;
 
 export const TEST_CONFIG: TestConfig = {
   maxBodyBytes: 64 * 1024,
   compressThresholdBytes: 10 * 1024,
   unknownCommand: "reply",
+  maxErrorsBeforeSession: DEFAULT_CONFIG.maxErrorsBeforeSession,
   maxQueuedFrames: 32,
   maxOutboundBytes: 1024 * 1024,
 };

@@ -225,6 +225,41 @@ test("a session command before a session gets SESSION_REQUIRED; with one it is s
   t.like(OkReply.decode(answer.body), { command: 101, data: "in session" });
 });
 
+test("without a session, the maxErrorsBeforeSession-th ERROR closes the connection, and packets read with it are not served", async (t) => {
+  const { send, transport, connection } = setup({ maxErrorsBeforeSession: 3 });
+  for (let seq = 1; seq <= 5; seq++) send(102, seq);
+  await transport.waitClosed();
+  t.deepEqual(
+    transport.packets.map((p) => [p.seq, errorOf(p).code]),
+    [
+      [1, ErrorCode.INVALID_ARGUMENT],
+      [2, ErrorCode.INVALID_ARGUMENT],
+      [3, ErrorCode.INVALID_ARGUMENT],
+    ],
+  );
+  t.false(connection.isOpen);
+});
+
+test("ERRORs of any kind count before a session, none after it, and 0 means no limit", async (t) => {
+  const counted = setup({ maxErrorsBeforeSession: 3 });
+  counted.send(250, 1); // unknown command
+  counted.send(101, 2); // SESSION_REQUIRED
+  counted.send(103, 3); // DISPATCH_ERROR
+  await counted.transport.waitClosed();
+  t.is(counted.transport.packets.length, 3);
+
+  const established = setup({ maxErrorsBeforeSession: 3 });
+  established.connection.session = SESSION;
+  for (let seq = 1; seq <= 6; seq++) established.send(102, seq);
+  for (let seq = 1; seq <= 6; seq++) t.is((await established.transport.next()).seq, seq);
+  t.true(established.connection.isOpen);
+
+  const unlimited = setup({ maxErrorsBeforeSession: 0 });
+  for (let seq = 1; seq <= 10; seq++) unlimited.send(102, seq);
+  for (let seq = 1; seq <= 10; seq++) t.is((await unlimited.transport.next()).seq, seq);
+  t.true(unlimited.connection.isOpen);
+});
+
 test("a body that does not decode gets MALFORMED_BODY and the connection stays open", async (t) => {
   const { send, transport, connection } = setup();
   send(100, 5, Buffer.from([0xff, 0xff, 0xff]));
@@ -458,7 +493,7 @@ test("a handler that returns something other than a Reply gets DISPATCH_ERROR, l
 });
 
 test("a handler failing on every request is logged once per interval with the rest counted, and another handler's failure still is", async (t) => {
-  const { send, transport, logs } = setup();
+  const { send, transport, logs } = setup({ maxErrorsBeforeSession: 0 });
   for (let seq = 1; seq <= 20; seq++) {
     send(108, seq, Buffer.from("null"));
     t.is(errorOf(await transport.next()).code, ErrorCode.DISPATCH_ERROR);

@@ -110,7 +110,8 @@ test("FAST_CONNECT_OK is proven: finished MAC and a fresh server nonce; a tamper
 });
 
 test("malformed FAST_CONNECT bodies are refused by field and leave the connection usable", async (t) => {
-  const server = await startServer();
+  // More refusals on one connection than maxErrorsBeforeSession allows a stranger.
+  const server = await startServer({ maxErrorsBeforeSession: 0 });
   t.teardown(server.close);
   const session = await handshakeOn(server);
   const raw = await RawClient.open(server.port);
@@ -139,4 +140,23 @@ test("malformed FAST_CONNECT bodies are refused by field and leave the connectio
   }
   // None of that consumed the session.
   await t.notThrowsAsync(rawFastConnect(raw, ticketOf(session)));
+});
+
+test("FAST_CONNECTs guessing session ids, pipelined on one connection: the 4th refusal closes it and the later ones are never answered", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const raw = await RawClient.open(server.port);
+  t.teardown(() => raw.close());
+  const guess = () =>
+    fastConnectRequest({
+      sessionId: randomBytes(18).toString("base64url"),
+      sessionSecret: randomBytes(32),
+      deviceId: DEVICE.deviceId,
+    }).body;
+  for (let seq = 1; seq <= 10; seq++) raw.writeFrame(Command.FAST_CONNECT, seq, guess());
+  await raw.waitClosed();
+  t.deepEqual(
+    raw.packets.map((p) => [p.seq, errorCodeOf(p)]),
+    [1, 2, 3, 4].map((seq) => [seq, ErrorCode.SESSION_EXPIRED]),
+  );
 });
