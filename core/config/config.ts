@@ -55,8 +55,9 @@ export interface ServerConfig {
   readonly handshakesPerSecond: number;
   /**
    * ERRORs a connection without a session may be answered; the last of them
-   * closes it. A client needs two at most (a refused FAST_CONNECT, then a
-   * refused HANDSHAKE), while each refusal may cost a store read. 0: no limit.
+   * closes it. An honest client needs three at most (FAST_CONNECT refused as
+   * REPLAYED, its one retry refused, then a refused HANDSHAKE), while each
+   * refusal may cost a store read. 0 (no limit) or at least 3.
    */
   readonly maxErrorsBeforeSession: number;
   /** A connection without a session after this long is closed, ms. */

@@ -50,7 +50,14 @@ export const SETTING_CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>
   ["unknownCommand", oneOf(["reply", "close"], '"reply" or "close"')],
   ["maxConnections", integer(0)],
   ["handshakesPerSecond", integer(0)],
-  ["maxErrorsBeforeSession", integer(0)],
+  // An honest client may need three before its HANDSHAKE gets through (protocol.md §5.3).
+  [
+    "maxErrorsBeforeSession",
+    (value, name) =>
+      value === 0 || (typeof value === "number" && Number.isInteger(value) && value >= 3)
+        ? []
+        : [`${name}: expected 0 (no limit) or an integer from 3 up, got ${JSON.stringify(value)}`],
+  ],
   ["establishTimeoutMs", integer(1)],
   ["handlerTimeoutMs", integer(0, 0x7fff_ffff)],
   ["sweepIntervalMs", integer(1, 60_000)],

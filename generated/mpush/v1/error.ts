@@ -24,13 +24,15 @@ export enum ErrorCode {
   /** ACK_TIMEOUT - The client did not acknowledge in time (push API answer). */
   ACK_TIMEOUT = 4,
   /**
-   * DISPATCH_ERROR - The handler failed unexpectedly. The connection stays open; retrying the
-   * same request may fail the same way.
+   * DISPATCH_ERROR - The handler failed unexpectedly. The connection stays open (before a
+   * session, up to its 4th ERROR); retrying the same request may fail the
+   * same way.
    */
   DISPATCH_ERROR = 100,
   /**
    * UNSUPPORTED_CMD - No handler is registered for the command. The connection stays open
-   * unless the server runs with unknownCommand = "close".
+   * unless the server runs with unknownCommand = "close" (or, before a
+   * session, this is the connection's 4th ERROR).
    */
   UNSUPPORTED_CMD = 101,
   /** REPEAT_HANDSHAKE - HANDSHAKE or FAST_CONNECT on a connection that already has a session. */

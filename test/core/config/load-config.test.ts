@@ -412,14 +412,17 @@ test("a mistyped store URL in the file, overridden by a variable, is refused wit
   t.false(problems.join("\n").includes("s3cret"));
 });
 
-test("maxErrorsBeforeSession: 4 by default, set from the environment, 0 turns it off, a negative one refused", (t) => {
+test("maxErrorsBeforeSession: 4 by default, set from the environment, 0 turns it off, below 3 or negative refused", (t) => {
   t.is(loadConfig({ env: {} }).maxErrorsBeforeSession, 4);
   t.is(loadConfig({ env: { MPUSH_MAX_ERRORS_BEFORE_SESSION: "10" } }).maxErrorsBeforeSession, 10);
   t.is(loadConfig({ env: { MPUSH_MAX_ERRORS_BEFORE_SESSION: "0" } }).maxErrorsBeforeSession, 0);
-  t.deepEqual(
-    problemsOf(() => loadConfig({ env: { MPUSH_MAX_ERRORS_BEFORE_SESSION: "-1" } })),
-    [
-      `maxErrorsBeforeSession: expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got -1 (from MPUSH_MAX_ERRORS_BEFORE_SESSION)`,
-    ],
-  );
+  t.is(loadConfig({ env: { MPUSH_MAX_ERRORS_BEFORE_SESSION: "3" } }).maxErrorsBeforeSession, 3);
+  for (const bad of ["-1", "1", "2"]) {
+    t.deepEqual(
+      problemsOf(() => loadConfig({ env: { MPUSH_MAX_ERRORS_BEFORE_SESSION: bad } })),
+      [
+        `maxErrorsBeforeSession: expected 0 (no limit) or an integer from 3 up, got ${bad} (from MPUSH_MAX_ERRORS_BEFORE_SESSION)`,
+      ],
+    );
+  }
 });

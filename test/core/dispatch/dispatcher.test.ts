@@ -289,8 +289,8 @@ test("a ProtocolError's code is sent when it is a core code or a plugin code (10
   }
 });
 
-test("a ProtocolError with a code the core does not define, 0, or past int32 is the handler's bug: DISPATCH_ERROR, logged", async (t) => {
-  for (const code of [500, 999, 0, -3, 1.5, 2 ** 31]) {
+test("a ProtocolError with a code the core does not define, a push API code, 0, or past int32 is the handler's bug: DISPATCH_ERROR, logged", async (t) => {
+  for (const code of [500, 999, ErrorCode.OFFLINE, ErrorCode.ACK_TIMEOUT, 0, -3, 1.5, 2 ** 31]) {
     const { send, transport, connection, logs } = setup();
     send(109, 6, Buffer.from(JSON.stringify({ code })));
     const reply = errorOf(await transport.next());
