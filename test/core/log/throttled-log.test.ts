@@ -17,6 +17,19 @@ function refused(message = "connect ECONNREFUSED 127.0.0.1:6379"): Error {
   return Object.assign(new Error(message), { code: "ECONNREFUSED" });
 }
 
+/** A throttled warning of 1000 ms on a clock the test sets, recording what reaches the logger; no flush timer. */
+function manualWarn() {
+  const { log, calls } = recordingLogger();
+  const clock = { now: 0 };
+  const warn = throttledWarn(
+    log,
+    1000,
+    () => clock.now,
+    () => {},
+  );
+  return { calls, warn, clock };
+}
+
 test("throttledWarn logs at most once per interval and folds the rest into a count", (t) => {
   const lines: { suppressed: number; n: number }[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
@@ -79,17 +92,10 @@ test("what is held back when a storm ends inside an interval is reported once, a
 });
 
 test("within a storm, the error already logged in full is logged again without its stack", (t) => {
-  const { log, calls } = recordingLogger();
-  let now = 0;
-  const warn = throttledWarn(
-    log,
-    1000,
-    () => now,
-    () => {},
-  );
+  const { calls, warn, clock } = manualWarn();
   const first = refused();
   warn({ err: first, store: "redis://h" }, "session store error");
-  now = 1000;
+  clock.now = 1000;
   warn({ err: refused(), store: "redis://h" }, "session store error");
   t.is(calls[0]?.fields.err, first, "the storm's first line carries the error itself, stack and all");
   t.deepEqual(
@@ -101,22 +107,15 @@ test("within a storm, the error already logged in full is logged again without i
 });
 
 test("an error of another message or type is logged in full again", (t) => {
-  const { log, calls } = recordingLogger();
-  let now = 0;
-  const warn = throttledWarn(
-    log,
-    1000,
-    () => now,
-    () => {},
-  );
+  const { calls, warn, clock } = manualWarn();
   warn({ err: refused() }, "session store error");
-  now = 1000;
+  clock.now = 1000;
   const other = refused("connect ECONNREFUSED 127.0.0.1:6380");
   warn({ err: other }, "session store error");
-  now = 2000;
+  clock.now = 2000;
   const typed = new TypeError("connect ECONNREFUSED 127.0.0.1:6380");
   warn({ err: typed }, "session store error");
-  now = 3000;
+  clock.now = 3000;
   warn({ err: new TypeError(typed.message) }, "session store error");
   t.is(calls[1]?.fields.err, other);
   t.is(calls[2]?.fields.err, typed);
@@ -124,20 +123,13 @@ test("an error of another message or type is logged in full again", (t) => {
 });
 
 test("an error with another cause is another error: logged in full; the compact form carries the causes", (t) => {
-  const { log, calls } = recordingLogger();
-  let now = 0;
-  const warn = throttledWarn(
-    log,
-    1000,
-    () => now,
-    () => {},
-  );
+  const { calls, warn, clock } = manualWarn();
   const failed = (cause: string) => new Error("backend call failed", { cause: new Error(cause) });
   warn({ err: failed("connect ETIMEDOUT 10.0.0.5:5432") }, "backend");
-  now = 1000;
+  clock.now = 1000;
   const other = failed("connect ECONNREFUSED 10.0.0.5:5432");
   warn({ err: other }, "backend");
-  now = 2000;
+  clock.now = 2000;
   warn({ err: failed("connect ECONNREFUSED 10.0.0.5:5432") }, "backend");
   t.is(calls[1]?.fields.err, other);
   t.deepEqual(
@@ -147,18 +139,11 @@ test("an error with another cause is another error: logged in full; the compact 
 });
 
 test("after a quiet gap longer than the interval, a new storm logs the same error in full again", (t) => {
-  const { log, calls } = recordingLogger();
-  let now = 0;
-  const warn = throttledWarn(
-    log,
-    1000,
-    () => now,
-    () => {},
-  );
+  const { calls, warn, clock } = manualWarn();
   warn({ err: refused() }, "session store error");
-  now = 1000;
+  clock.now = 1000;
   warn({ err: refused() }, "session store error");
-  now = 2001;
+  clock.now = 2001;
   const again = refused();
   warn({ err: again }, "session store error");
   t.false("stack" in Object(calls[1]?.fields.err), "a call exactly one interval later is the same storm");
