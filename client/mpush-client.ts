@@ -143,7 +143,11 @@ export class MPushClient extends EventEmitter {
     return this.requireConnection().send(cmd, body, flags);
   }
 
-  /** Sends a request and resolves with its reply; ERROR rejects with ServerError, and so does being disconnected. */
+  /**
+   * Sends a request and resolves with its reply. An ERROR rejects with
+   * ServerError; not being connected, a dropped connection or no reply in
+   * time reject with a plain Error.
+   */
   request(cmd: number, body: Uint8Array): Promise<Packet> {
     try {
       return this.requireConnection().request(cmd, body, { timeoutMs: this.options.requestTimeoutMs });

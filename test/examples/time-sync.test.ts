@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { resolve } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { pino } from "pino";
+import { ClientConnection } from "../../client/index.js";
 import { Command, ConfigError, type ConfigInput, ErrorCode, loadConfig, MPushServer } from "../../core/index.js";
 import { ErrorReply } from "../../core/protocol/index.js";
 import { TIME_SYNC, TimeSyncError, TimeSyncReply, TimeSyncRequest } from "../../examples/time-sync/protocol.js";
@@ -115,4 +116,18 @@ test("without the plugin in the config, the same command gets ERROR(UNSUPPORTED_
   const error = ErrorReply.decode(packet.body);
   t.is(error.command as number, TIME_SYNC);
   t.is(error.code, ErrorCode.UNSUPPORTED_CMD);
+});
+
+test("the guide's §7: a public command without a session through the SDK's ClientConnection", async (t) => {
+  const server = await MPushServer.create({ config: exampleConfig(), logger });
+  t.teardown(() => server.close());
+  const { port } = await server.listen();
+  const connection = await ClientConnection.open("127.0.0.1", port);
+  const sent = Date.now();
+  const reply = await connection.request(TIME_SYNC, TimeSyncRequest.encode({ clientSendTimeMs: sent }).finish(), {
+    timeoutMs: 2000,
+  });
+  await connection.close();
+  t.is(reply.cmd, TIME_SYNC, "a reply(Codec, …) answer carries the request's command");
+  t.is(TimeSyncReply.decode(reply.body).clientSendTimeMs, sent);
 });
