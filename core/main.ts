@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { loadConfig } from "./config/load-config.js";
+import { loadConfig, unknownVariables } from "./config/load-config.js";
 import { BootError } from "./errors/boot-errors.js";
 import { createLogger } from "./log/logger.js";
 import { MPushServer } from "./server/server.js";
@@ -8,6 +8,12 @@ import { MPushServer } from "./server/server.js";
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  for (const { name, nearest } of unknownVariables(process.env)) {
+    log.warn(
+      { variable: name, nearest },
+      `${name} is not a server setting and is ignored${nearest ? `: did you mean ${nearest}?` : ""}`,
+    );
+  }
   const server = await MPushServer.create({ config, logger: log });
   await server.listen();
   let stopping = false;

@@ -52,6 +52,37 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_LOG_LEVEL", "logLevel", text],
 ];
 
+/**
+ * MPUSH_* variables the server does not read, each with the nearest name it
+ * does: a misspelled MPUSH_SESSION_STORE would otherwise leave a cluster node
+ * on its own memory store without a word. Not an error, since plugins and
+ * tools may read MPUSH_* variables of their own.
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv): { name: string; nearest: string | undefined }[] {
+  const known = ["MPUSH_CONFIG", ...ENVIRONMENT.map(([name]) => name)];
+  return Object.keys(env)
+    .filter((name) => name.startsWith("MPUSH_") && !known.includes(name))
+    .map((name) => {
+      const [best] = known
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .sort((a, b) => a.distance - b.distance);
+      return { name, nearest: best && best.distance <= 3 ? best.candidate : undefined };
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;

@@ -191,7 +191,12 @@ export class MPushServer implements ConnectionLifecycle {
       throw error;
     }
     this.log.info(
-      { host: listening.host, port: listening.port, maxConnections: maxConnections ?? "unlimited" },
+      {
+        host: listening.host,
+        port: listening.port,
+        maxConnections: maxConnections ?? "unlimited",
+        store: redactUrl(this.config.session.store),
+      },
       `listening on tcp://${hostPort(listening.host, listening.port)}`,
     );
     return listening;

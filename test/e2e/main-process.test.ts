@@ -41,3 +41,13 @@ test("npm start passes SIGTERM on: the server shuts down cleanly and npm exits",
   const messages = (await servedThenTerminated(t, server)).map((line) => line.msg);
   t.true(messages.includes("server closed"), messages.join(" | "));
 });
+
+test("main.js warns about a misspelled MPUSH_ variable, naming the one meant, and its listening line names the store", async (t) => {
+  const server = await startChildServer({ MPUSH_SESION_STORE: "redis://127.0.0.1:1" });
+  t.teardown(() => server.child.kill("SIGKILL"));
+  const lines = server.lines.map((line) => JSON.parse(line) as { level: number; msg: string; store?: string });
+  const warning = lines.find((line) => line.msg.startsWith("MPUSH_SESION_STORE"));
+  t.is(warning?.level, 40);
+  t.is(warning?.msg, "MPUSH_SESION_STORE is not a server setting and is ignored: did you mean MPUSH_SESSION_STORE?");
+  t.is(lines.find((line) => line.msg.startsWith("listening on"))?.store, "memory");
+});

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { DEFAULT_CONFIG } from "../../../core/config/config.js";
-import { loadConfig } from "../../../core/config/load-config.js";
+import { loadConfig, unknownVariables } from "../../../core/config/load-config.js";
 import { redactUrl } from "../../../core/config/redact-url.js";
 import { ConfigError } from "../../../core/errors/boot-errors.js";
 
@@ -425,4 +425,21 @@ test("maxErrorsBeforeSession: 4 by default, set from the environment, 0 turns it
       ],
     );
   }
+});
+
+test("unknownVariables: MPUSH_* names the server does not read, with the nearest one it does", (t) => {
+  t.deepEqual(
+    unknownVariables({
+      MPUSH_SESION_STORE: "redis://h:6379",
+      MPUSH_PORT: "3000",
+      MPUSH_CONFIG: "x.json",
+      MPUSH_MY_PLUGIN_URL: "http://x",
+      PATH: "/bin",
+    }),
+    [
+      { name: "MPUSH_SESION_STORE", nearest: "MPUSH_SESSION_STORE" },
+      { name: "MPUSH_MY_PLUGIN_URL", nearest: undefined },
+    ],
+  );
+  t.deepEqual(unknownVariables({ MPUSH_LOG_LEVEL: "info" }), []);
 });
