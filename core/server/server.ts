@@ -26,6 +26,7 @@ import { createKeyv, KEYV, sweepExpired } from "../session/keyv-factory.js";
 import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
 import { SESSION_STORE, type SessionStore } from "../session/session-store.js";
+import { storeRefusal } from "../session/store-errors.js";
 
 /** Protocol violations, shorter: each names a remote worth seeing sooner. */
 const VIOLATION_LOG_INTERVAL_MS = 1000;
@@ -332,9 +333,18 @@ export class MPushServer implements ConnectionLifecycle {
     if (!container.isRegistered(KEYV, true)) {
       const keyv = createKeyv(config.session);
       const warn = throttledWarn(log, STORM_LOG_INTERVAL_MS);
-      keyv.on("error", (error: unknown) =>
-        warn({ err: error, store: redactUrl(config.session.store) }, "session store error"),
-      );
+      const refusedLog = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
+      const store = redactUrl(config.session.store);
+      keyv.on("error", (error: unknown) => {
+        const refusal = storeRefusal(error);
+        if (refusal === undefined) warn({ err: error, store }, "session store error");
+        else {
+          refusedLog(
+            { err: error, store, refusal },
+            `session store refuses this node (${refusal}): fix the credentials or database in the store URL; this does not end by waiting`,
+          );
+        }
+      });
       container.registerInstance(KEYV, keyv);
       this.releases.push(() => disconnect(keyv));
       await connectEarly(keyv);

@@ -76,6 +76,9 @@ test("the boot reads the store once: a Redis that refuses (no password given) is
   const warning = refused.find((line) => /session store does not answer at boot/.test(String(line.msg)));
   t.is(warning?.level, 40, JSON.stringify(refused));
   t.false(refused.some((line) => line.msg === "session store answered"));
+  // A refusal that waiting does not end is said as such, at error level.
+  const refusal = refused.find((line) => String(line.msg).startsWith("session store refuses this node (NOAUTH)"));
+  t.is(refusal?.level, 50, JSON.stringify(refused));
 
   const answered = await bootLogs(undefined, { session: { store: redis.url } });
   const ready = answered.find((line) => line.msg === "session store answered");
