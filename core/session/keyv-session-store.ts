@@ -25,6 +25,9 @@ import { hashedLayout, inProcessLayout, nonceKey, type StoreLayout } from "./sto
 /** 18 random bytes: 144 bits, 24 base64url characters. */
 const SESSION_ID_BYTES = 18;
 
+/** Read while the store is failing, to see it answer again; no session or nonce is stored under it. */
+const RECOVERY_PROBE_KEY = "recovery-probe";
+
 /**
  * Keyv-backed store. At rest (store-layout.ts):
  *   session key -> the record, its secret encrypted (sealed whole outside the process)
@@ -49,6 +52,9 @@ export class KeyvSessionStore implements SessionStore {
   private readonly layout: StoreLayout;
   /** Set by a failed operation, cleared (and said) by the next one that succeeds. */
   private failing = false;
+  /** While failing, one read every STORM_LOG_INTERVAL_MS: a node without traffic still says when the outage ends. */
+  private recoveryProbe: NodeJS.Timeout | undefined;
+  private disposed = false;
   private readonly recoveryLog: ReturnType<typeof throttledLog> | undefined;
   /**
    * Keyv's own default store, a plain Map: every operation settles within the
@@ -202,11 +208,28 @@ export class KeyvSessionStore implements SessionStore {
       return result;
     } catch (cause) {
       this.failing = true;
+      this.probeForRecovery();
       if (cause instanceof StoreUnavailableError) throw cause;
       throw new StoreUnavailableError(`${what} failed`, { cause });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The server's container calls this when the server closes. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.recoveryProbe);
+  }
+
+  private probeForRecovery(): void {
+    if (this.recoveryProbe !== undefined || this.disposed || this.recoveryLog === undefined) return;
+    this.recoveryProbe = setTimeout(() => {
+      this.recoveryProbe = undefined;
+      // A read that succeeds ends the outage (recovered() says so); one that fails arms the next probe.
+      this.bounded("probe the store", () => this.keyv.get(RECOVERY_PROBE_KEY)).catch(() => {});
+    }, STORM_LOG_INTERVAL_MS);
+    this.recoveryProbe.unref();
   }
 
   /**

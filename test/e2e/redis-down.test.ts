@@ -134,3 +134,22 @@ test("Redis unreachable from the start: the server boots, handshakes degrade, FA
   // The end of the outage is said, once.
   t.is(lines.filter((line) => line.msg === "session store answers again").length, 1);
 });
+
+test("a node without traffic says when its store answers again: it reads the store every 5 s while it fails", async (t) => {
+  const redis = await RedisServer.start();
+  await redis.stop();
+  const lines: { msg: string; level: number }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 300 } }, [], { logger });
+  t.teardown(server.close);
+  t.true(lines.some((line) => /does not answer at boot/.test(line.msg)));
+  await redis.restart();
+  t.teardown(() => redis.stop());
+  // No client connects: only the probe can see the store answer.
+  await eventually(
+    () => (lines.some((line) => line.msg === "session store answers again") ? true : undefined),
+    15_000,
+    200,
+  );
+  t.is(lines.filter((line) => line.msg === "session store answers again").length, 1);
+});
