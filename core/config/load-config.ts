@@ -248,7 +248,7 @@ function validate(config: Record<string, unknown>, { origins, shadowed }: Layeri
     const low = valueAt(config, lower);
     const high = valueAt(config, upper);
     if (typeof low !== "number" || typeof high !== "number" || low <= high) continue;
-    problems.push(`${lower}: must not exceed ${upper}${pairSource(origins, lower, upper)}`);
+    problems.push(`${lower}: must not exceed ${upper}, got ${low} > ${high}${pairSource(origins, lower, upper)}`);
   }
   for (const { path, value, from: was, by } of shadowed) {
     const check = SETTING_CHECKS.get(path);
@@ -257,12 +257,11 @@ function validate(config: Record<string, unknown>, { origins, shadowed }: Layeri
   return problems;
 }
 
+/** Where each side came from; a side no source set is the default, said so. */
 function pairSource(origins: Origins, lower: string, upper: string): string {
-  const low = origins.get(lower);
-  const high = origins.get(upper);
-  if (low !== undefined && low === high) return ` (from ${low})`;
-  const parts = [low && `${lower} from ${low}`, high && `${upper} from ${high}`].filter(Boolean);
-  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+  const low = origins.get(lower) ?? "the default";
+  const high = origins.get(upper) ?? "the default";
+  return low === high ? ` (from ${low})` : ` (${lower} from ${low}, ${upper} from ${high})`;
 }
 
 function valueAt(config: Record<string, unknown>, path: string): unknown {

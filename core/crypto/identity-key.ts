@@ -134,6 +134,9 @@ export class IdentityKey {
       }
       return { key, created: true, exposed: false, publicMismatch: false };
     }
+    // Never a racer's half-written key: keys are written aside and linked into place.
+    if (pem.trim() === "")
+      throw new KeyFileError(file, "is empty: remove it to have a key created, or copy the cluster's key into it");
     let key: IdentityKey;
     try {
       key = IdentityKey.fromPem(pem);

@@ -200,7 +200,7 @@ test("session ttl above the max lifetime is refused", (t) => {
   const problems = problemsOf(() =>
     loadConfig({ env: {}, overrides: { session: { ttlMs: 10_000, maxLifetimeMs: 5_000 } } }),
   );
-  t.deepEqual(problems, ["session.ttlMs: must not exceed session.maxLifetimeMs (from overrides)"]);
+  t.deepEqual(problems, ["session.ttlMs: must not exceed session.maxLifetimeMs, got 10000 > 5000 (from overrides)"]);
 });
 
 test("accepted session stores: memory, redis, rediss, redis+cluster, rediss+cluster", (t) => {
@@ -275,6 +275,8 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   // Mistyped: no "//", or a line break in the password. Such a URL is quoted in the error refusing it.
   t.is(redactUrl("redis:/:s3cret@h:6379"), "redis:/***@h:6379");
   t.is(redactUrl("redis:s3cret@h:6379"), "redis:***@h:6379");
+  t.is(redactUrl("redis//:s3cret@h:6379"), "redis//***@h:6379");
+  t.is(redactUrl("s3cret@h:6379"), "***@h:6379");
   t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@h:6379/x");
 });
 
@@ -354,14 +356,16 @@ test("settings that must agree name where each came from", (t) => {
   const { file } = configFile({ heartbeat: { minMs: 200_000 } });
   t.deepEqual(
     problemsOf(() => loadConfig({ env: {}, file })),
-    [`heartbeat.minMs: must not exceed heartbeat.maxMs (heartbeat.minMs from ${file})`],
+    [
+      `heartbeat.minMs: must not exceed heartbeat.maxMs, got 200000 > 180000 (heartbeat.minMs from ${file}, heartbeat.maxMs from the default)`,
+    ],
   );
   t.deepEqual(
     problemsOf(() =>
       loadConfig({ env: { MPUSH_SESSION_TTL_MS: "5000" }, overrides: { session: { maxLifetimeMs: 4000 } } }),
     ),
     [
-      "session.ttlMs: must not exceed session.maxLifetimeMs (session.ttlMs from MPUSH_SESSION_TTL_MS, session.maxLifetimeMs from overrides)",
+      "session.ttlMs: must not exceed session.maxLifetimeMs, got 5000 > 4000 (session.ttlMs from MPUSH_SESSION_TTL_MS, session.maxLifetimeMs from overrides)",
     ],
   );
 });

@@ -193,3 +193,13 @@ test("a .pub beside the key that is not its public half is reported; the matchin
   writeFileSync(`${file}.pub`, IdentityKey.generate().publicKeyPem());
   t.true((await IdentityKey.loadOrCreate(file)).publicMismatch);
 });
+
+test("an empty key file is refused as empty, and left as it is", async (t) => {
+  const file = join(tempDir(), "server.key");
+  writeFileSync(file, "\n", { mode: 0o600 });
+  await t.throwsAsync(IdentityKey.loadOrCreate(file), {
+    instanceOf: KeyFileError,
+    message: `MPUSH_ERR_KEY_FILE: key file ${file} is empty: remove it to have a key created, or copy the cluster's key into it`,
+  });
+  t.is(readFileSync(file, "utf8"), "\n");
+});

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import test from "ava";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { PinnedServerKey } from "../../../core/crypto/pinned-server-key.js";
@@ -30,4 +31,15 @@ test("a pinned key given as the .pub file's bytes reads as PEM; anything else is
   });
   const error = t.throws(() => PinnedServerKey.from("garbage"), { message: "server key is not a PEM public key" });
   t.truthy(error?.cause);
+});
+
+test("a private key given as the pin is refused: the client must never hold it", (t) => {
+  const pair = generateKeyPairSync("ed25519");
+  const privatePem = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  const publicPem = pair.publicKey.export({ format: "pem", type: "spki" }).toString();
+  t.throws(() => PinnedServerKey.from(privatePem), {
+    message: "server key is a private key: pin its public half, the .pub file",
+  });
+  t.throws(() => PinnedServerKey.all(`${publicPem}${privatePem}`), { message: /is a private key/ });
+  t.is(PinnedServerKey.from(publicPem).fingerprint, IdentityKey.fromPem(privatePem).fingerprint);
 });
