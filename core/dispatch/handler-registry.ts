@@ -101,8 +101,13 @@ export class HandlerRegistry {
    * session (a plugin list that replaced the built-ins without naming
    * handshake or fast-connect). Empty when there is none.
    */
+  /** Whether any handler can give a connection a session. */
+  establishesSessions(): boolean {
+    return this.table[Command.HANDSHAKE] !== undefined || this.table[Command.FAST_CONNECT] !== undefined;
+  }
+
   unreachableSessionCommands(): number[] {
-    if (this.table[Command.HANDSHAKE] || this.table[Command.FAST_CONNECT]) return [];
+    if (this.establishesSessions()) return [];
     return this.table.flatMap((entry) => (entry?.access === "session" ? [entry.command] : []));
   }
 }

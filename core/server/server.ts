@@ -126,11 +126,11 @@ export class MPushServer implements ConnectionLifecycle {
           : undefined;
       server.dispatcher = new Dispatcher(registry, config, log, deadline);
       log.info({ plugins: loaded.map((l) => l.plugin.name), commands: registry.commands() }, "plugins loaded");
-      const unreachable = registry.unreachableSessionCommands();
-      if (unreachable.length > 0) {
+      if (!registry.establishesSessions()) {
+        // Every connection is closed at its establish deadline, and session commands only answer SESSION_REQUIRED.
         log.warn(
-          { commands: unreachable },
-          "no plugin handles HANDSHAKE or FAST_CONNECT, so these session commands can only answer SESSION_REQUIRED",
+          { commands: registry.unreachableSessionCommands(), establishTimeoutMs: config.establishTimeoutMs },
+          "no plugin handles HANDSHAKE or FAST_CONNECT: no connection can get a session, so each is closed at establishTimeoutMs, and session commands (listed) can only answer SESSION_REQUIRED",
         );
       }
       return server;

@@ -41,6 +41,16 @@ test("a plugin list without handshake and fast-connect warns at boot that its se
   t.deepEqual(warning?.commands, [150]);
 });
 
+test("a server that cannot establish sessions at all warns, even with no session command", async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const server = await startServer({ plugins: ["mpush-ts/plugins/heartbeat"] }, [], { logger });
+  await server.close();
+  const warning = lines.find((line) => line.level === 40 && /HANDSHAKE or FAST_CONNECT/.test(String(line.msg)));
+  t.regex(String(warning?.msg), /each is closed at establishTimeoutMs/);
+  t.deepEqual(warning?.commands, []);
+});
+
 test("with the built-ins loaded there is no such warning", async (t) => {
   const lines = await bootLogs(undefined);
   t.true(lines.some((line) => line.msg === "plugins loaded"));
