@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../scripts/free-port.js";
-import { type Service, startRedis, startService } from "./processes.js";
+import { type Service, serverEnv, startRedis, startService } from "./processes.js";
 
 /**
  * `npm run bench:idle`: what an established, idle connection costs the
@@ -37,14 +37,7 @@ async function main(): Promise<void> {
     redis = await startRedis(redisPort, dir);
     store = `redis://127.0.0.1:${redisPort}`;
   }
-  const env = {
-    ...process.env,
-    MPUSH_HOST: "127.0.0.1",
-    MPUSH_PORT: String(port),
-    MPUSH_KEY_FILE: keyFile,
-    MPUSH_LOG_LEVEL: "warn",
-    MPUSH_SESSION_STORE: store,
-  };
+  const env = serverEnv(port, { MPUSH_KEY_FILE: keyFile, MPUSH_LOG_LEVEL: "warn", MPUSH_SESSION_STORE: store });
   const server = await startService("mpush", process.execPath, [main], env, port).catch(async (error: unknown) => {
     await redis?.stop();
     throw error;

@@ -153,3 +153,13 @@ export function startRedis(port: number, dir: string): Promise<Service> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--logfile", join(dir, "redis.log")];
   return startService("redis", "redis-server", args, process.env, port);
 }
+
+/**
+ * The server sees only what the bench sets: no MPUSH_* from the caller's
+ * shell (the bench's own settings included), no config file.
+ */
+export function serverEnv(port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("MPUSH_")) env[name] = value;
+  return { ...env, MPUSH_HOST: "127.0.0.1", MPUSH_PORT: String(port), ...extra };
+}

@@ -6,7 +6,7 @@ import { PinnedServerKey } from "../client/index.js";
 import { IdentityKey } from "../core/crypto/identity-key.js";
 import { freePort } from "../scripts/free-port.js";
 import { type LoopResult, runLoop, type Target, type Workload } from "./client-loop.js";
-import { onExit, type Service, startRedis, startService } from "./processes.js";
+import { onExit, type Service, serverEnv, startRedis, startService } from "./processes.js";
 import { ratio, roundMs, roundRate } from "./stats.js";
 import { fastConnect, fullHandshake, noOpExchange, rawExchange } from "./workloads.js";
 
@@ -265,13 +265,6 @@ function ratios(lines: readonly RowLine[]) {
   }
   const errors = lines.reduce((sum, line) => sum + line.errors, warmupErrors);
   return { bench: "ratios", ...perMode, targets: TARGETS, errors, targets_met: met && errors === 0 };
-}
-
-/** The server sees only what the bench sets: no MPUSH_* from the caller's shell, no config file. */
-function serverEnv(port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("MPUSH_")) env[name] = value;
-  return { ...env, MPUSH_HOST: "127.0.0.1", MPUSH_PORT: String(port), ...extra };
 }
 
 main().then(
