@@ -8,6 +8,6 @@ export function redactUrl(url: string): string {
   const at = url.lastIndexOf("@");
   if (at < 0) return url;
   // "redis:", "redis://", or "redis//" (a missing colon is the very typo the error is about).
-  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*(?::\/*|\/\/)/.exec(url)?.[0] ?? "";
+  const scheme = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/*|rediss?(?:\+cluster)?\/\/)/.exec(url)?.[0] ?? "";
   return `${scheme}***${url.slice(at)}`;
 }

@@ -32,8 +32,9 @@ export class PinnedServerKey {
     const text = pemText(input);
     let key: KeyObject;
     // createPublicKey would take it and derive the public half, but a client must never hold it.
-    if (text?.includes("PRIVATE KEY"))
+    if (text !== undefined && pemBlocks(text).some(({ label }) => label.endsWith("PRIVATE KEY"))) {
       throw new Error("server key is a private key: pin its public half, the .pub file");
+    }
     if (text !== undefined) {
       try {
         key = createPublicKey(text);

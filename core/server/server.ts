@@ -66,6 +66,8 @@ export class MPushServer implements ConnectionLifecycle {
   private stopping: Promise<void> | undefined;
   private nextId = 0;
   private readonly releases: (() => Promise<void> | void)[] = [];
+  /** The session store as the listening line names it. */
+  private storeName: string;
   /** Anyone can send garbage on as many connections as they like: the log line must not scale with it. */
   private readonly violation: ReturnType<typeof throttledLog>;
 
@@ -76,6 +78,7 @@ export class MPushServer implements ConnectionLifecycle {
     readonly hooks: Hooks,
     private readonly clock: Clock,
   ) {
+    this.storeName = redactUrl(config.session.store);
     this.violation = throttledLog(log, "info", VIOLATION_LOG_INTERVAL_MS);
     const timerFailed = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
     this.wheel = new TimerWheel(
@@ -135,7 +138,9 @@ export class MPushServer implements ConnectionLifecycle {
       }
       return server;
     } catch (error) {
-      // A server that failed to boot must not keep the store's connection open: an embedder would never exit.
+      // A server that failed to boot must not keep the store's connection open, nor a probe that would
+      // reopen it: an embedder would never exit.
+      await container.dispose();
       for (const release of server.releases.reverse()) await release();
       throw error;
     }
@@ -196,7 +201,7 @@ export class MPushServer implements ConnectionLifecycle {
         host: listening.host,
         port: listening.port,
         maxConnections: maxConnections ?? "unlimited",
-        store: redactUrl(this.config.session.store),
+        store: this.storeName,
       },
       `listening on tcp://${hostPort(listening.host, listening.port)}`,
     );
@@ -349,6 +354,17 @@ export class MPushServer implements ConnectionLifecycle {
       this.releases.push(() => disconnect(keyv));
       await connectEarly(keyv);
       if (config.session.store === "memory") this.sweepEvery(MEMORY_SWEEP_INTERVAL_MS, keyv);
+    } else {
+      this.storeName = "a plugin's Keyv";
+      // Keyv swallows a store's errors by default: a failing store would read as an empty one, every
+      // session as expired. Thrown, they are STORE_UNAVAILABLE, as for the server's own stores.
+      const keyv = container.resolve<Keyv>(KEYV);
+      if (!keyv.throwOnErrors) {
+        keyv.throwOnErrors = true;
+        log.info(
+          "a plugin's Keyv session store now throws its errors (throwOnErrors), so a failing store is told apart from an empty one",
+        );
+      }
     }
     if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
     if (config.session.store !== "memory") await this.probeStore();
@@ -394,8 +410,9 @@ export class MPushServer implements ConnectionLifecycle {
     await stopped;
     this.wheel.stop();
     await this.hooks.close();
-    for (const release of this.releases.reverse()) await release();
+    // Disposed first: the store's recovery probe must not reconnect a store being released.
     await this.container.dispose();
+    for (const release of this.releases.reverse()) await release();
     this.log.info({ connectionsClosed: open }, "server closed");
   }
 }

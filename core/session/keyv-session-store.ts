@@ -25,8 +25,11 @@ import { hashedLayout, inProcessLayout, nonceKey, type StoreLayout } from "./sto
 /** 18 random bytes: 144 bits, 24 base64url characters. */
 const SESSION_ID_BYTES = 18;
 
-/** Read while the store is failing, to see it answer again; no session or nonce is stored under it. */
+/** Written while the store is failing, to see it take writes again; no session or nonce is stored under it. */
 const RECOVERY_PROBE_KEY = "recovery-probe";
+const RECOVERY_PROBE_TTL_MS = 1000;
+/** Marks a bounded call as a read. */
+const READ = true;
 
 /**
  * Keyv-backed store. At rest (store-layout.ts):
@@ -52,7 +55,7 @@ export class KeyvSessionStore implements SessionStore {
   private readonly layout: StoreLayout;
   /** Set by a failed operation, cleared (and said) by the next one that succeeds. */
   private failing = false;
-  /** While failing, one read every STORM_LOG_INTERVAL_MS: a node without traffic still says when the outage ends. */
+  /** While failing, one write every STORM_LOG_INTERVAL_MS: a node without traffic still says when the outage ends. */
   private recoveryProbe: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly recoveryLog: ReturnType<typeof throttledLog> | undefined;
@@ -104,7 +107,7 @@ export class KeyvSessionStore implements SessionStore {
     const cached = this.cache?.get(id, this.clock.now());
     if (cached !== undefined) return cached;
     const key = this.layout.sessionKey(id);
-    const record = this.layout.fromStored(key, await this.bounded("read session", () => this.keyv.get(key)));
+    const record = this.layout.fromStored(key, await this.bounded("read session", () => this.keyv.get(key), READ));
     if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
     return record;
   }
@@ -164,8 +167,10 @@ export class KeyvSessionStore implements SessionStore {
   async activeChain(deviceId: string): Promise<string | undefined> {
     const key = this.layout.deviceKey(deviceId);
     const redis = this.redis;
-    const chain = await this.bounded("read device chain", () =>
-      redis ? redis.chain(key) : this.keyv.get<string>(key),
+    const chain = await this.bounded(
+      "read device chain",
+      () => (redis ? redis.chain(key) : this.keyv.get<string>(key)),
+      READ,
     );
     return typeof chain === "string" ? chain : undefined;
   }
@@ -178,7 +183,7 @@ export class KeyvSessionStore implements SessionStore {
     if (this.claiming.has(key)) return false;
     this.claiming.add(key);
     try {
-      if ((await this.bounded("read nonce", () => this.keyv.get(key))) !== undefined) return false;
+      if ((await this.bounded("read nonce", () => this.keyv.get(key), READ)) !== undefined) return false;
       await this.bounded("store nonce", () => this.keyv.set(key, 1, ttlMs));
       return true;
     } finally {
@@ -186,7 +191,8 @@ export class KeyvSessionStore implements SessionStore {
     }
   }
 
-  private async bounded<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** `read`: only a write that succeeds ends an outage, since a store may answer reads and refuse writes. */
+  private async bounded<T>(what: string, run: () => Promise<T>, read = false): Promise<T> {
     if (this.inProcess) {
       try {
         return await run();
@@ -204,7 +210,7 @@ export class KeyvSessionStore implements SessionStore {
     const ready = this.redis?.connected() ?? Promise.resolve();
     try {
       const result = await Promise.race([ready.then(run), timeout]);
-      if (this.failing) this.recovered();
+      if (this.failing && !read) this.recovered();
       return result;
     } catch (cause) {
       this.failing = true;
@@ -226,8 +232,10 @@ export class KeyvSessionStore implements SessionStore {
     if (this.recoveryProbe !== undefined || this.disposed || this.recoveryLog === undefined) return;
     this.recoveryProbe = setTimeout(() => {
       this.recoveryProbe = undefined;
-      // A read that succeeds ends the outage (recovered() says so); one that fails arms the next probe.
-      this.bounded("probe the store", () => this.keyv.get(RECOVERY_PROBE_KEY)).catch(() => {});
+      // A write that succeeds ends the outage (recovered() says so); one that fails arms the next probe.
+      this.bounded("probe the store", () => this.keyv.set(RECOVERY_PROBE_KEY, 1, RECOVERY_PROBE_TTL_MS)).catch(
+        () => {},
+      );
     }, STORM_LOG_INTERVAL_MS);
     this.recoveryProbe.unref();
   }

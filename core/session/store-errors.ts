@@ -14,6 +14,7 @@ export function storeRefusal(error: unknown): string | undefined {
     const word = /^(WRONGPASS|NOAUTH|NOPERM)\b/.exec(at.message)?.[1];
     if (word !== undefined) return word;
     if (/DB index is out of range|invalid DB index/i.test(at.message)) return "no such database";
+    if (/called without any password configured/.test(at.message)) return "a password given to a Redis that has none";
   }
   return undefined;
 }

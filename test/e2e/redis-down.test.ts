@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import test from "ava";
 import { pino } from "pino";
-import { Command, definePlugin, ErrorCode, Hooks, type SessionContext } from "../../core/index.js";
+import { Command, definePlugin, ErrorCode, HANDLERS, Hooks, type SessionContext } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
 import { RawClient, rawOpener } from "../helpers/raw-client.js";
@@ -152,4 +152,29 @@ test("a node without traffic says when its store answers again: it reads the sto
     200,
   );
   t.is(lines.filter((line) => line.msg === "session store answers again").length, 1);
+});
+
+test("a boot that fails after the store was opened leaves nothing behind: Redis coming back gets no client from it", async (t) => {
+  const redis = await RedisServer.start();
+  await redis.stop();
+  class Undeclared {
+    handle() {
+      return undefined;
+    }
+  }
+  const broken = definePlugin({
+    name: "broken",
+    register: (container) => {
+      container.register(HANDLERS, { useClass: Undeclared });
+    },
+  });
+  await t.throwsAsync(startServer({ session: { store: redis.url, storeTimeoutMs: 300 } }, [{ plugin: broken }]), {
+    message: /Undeclared/,
+  });
+  await redis.restart();
+  t.teardown(() => redis.stop());
+  // Past the 5 s at which a store left failing would have probed again.
+  await sleep(6500);
+  const clients = (await redis.cli("CLIENT", "LIST")).split("\n").filter((line) => !line.includes("cmd=client"));
+  t.deepEqual(clients, []);
 });

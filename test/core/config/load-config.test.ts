@@ -277,6 +277,7 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   t.is(redactUrl("redis:s3cret@h:6379"), "redis:***@h:6379");
   t.is(redactUrl("redis//:s3cret@h:6379"), "redis//***@h:6379");
   t.is(redactUrl("s3cret@h:6379"), "***@h:6379");
+  t.is(redactUrl("Hunter2pw//user@host"), "***@host");
   t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@h:6379/x");
 });
 

@@ -42,4 +42,9 @@ test("a private key given as the pin is refused: the client must never hold it",
   });
   t.throws(() => PinnedServerKey.all(`${publicPem}${privatePem}`), { message: /is a private key/ });
   t.is(PinnedServerKey.from(publicPem).fingerprint, IdentityKey.fromPem(privatePem).fingerprint);
+  // Only a block labelled as a private key counts, not the words in a comment beside the key.
+  t.is(
+    PinnedServerKey.from(`# pin this, never the PRIVATE KEY file\n${publicPem}`).fingerprint,
+    IdentityKey.fromPem(privatePem).fingerprint,
+  );
 });

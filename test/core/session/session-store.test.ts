@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import test from "ava";
 import { Keyv } from "keyv";
+import { pino } from "pino";
 import { loadConfig } from "../../../core/config/load-config.js";
 import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { createKeyv } from "../../../core/session/keyv-factory.js";
@@ -231,4 +232,31 @@ test("save of a record already at or past its expiry writes nothing, not an entr
     t.is((keyv.store as Map<string, unknown>).size, 0);
     t.is(await store.get("at-expiry"), undefined);
   }
+});
+
+test("a store that answers reads but refuses writes has not recovered: only a write that succeeds says so", async (t) => {
+  const data = new Map<string, unknown>();
+  const writes = { fail: true };
+  const adapter = {
+    get: async (key: string) => data.get(key),
+    set: async (key: string, value: unknown) => {
+      if (writes.fail) throw new Error("NOREPLICAS Not enough good replicas to write.");
+      data.set(key, value);
+    },
+    delete: async (key: string) => data.delete(key),
+    clear: async () => data.clear(),
+  };
+  const lines: { msg: string }[] = [];
+  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const clock = new ManualClock();
+  const keyv = new Keyv({ store: adapter, throwOnErrors: true });
+  const store = new KeyvSessionStore(keyv, IdentityKey.generate(), config, clock, log);
+  t.teardown(() => store.dispose());
+  const saved = record(clock.now());
+  await t.throwsAsync(store.save("a".repeat(24), saved), { name: "StoreUnavailableError" });
+  t.is(await store.get("a".repeat(24)), undefined, "a read succeeds");
+  t.false(lines.some((line) => line.msg === "session store answers again"));
+  writes.fail = false;
+  await store.save("a".repeat(24), saved);
+  t.is(lines.filter((line) => line.msg === "session store answers again").length, 1);
 });

@@ -11,6 +11,10 @@ test("storeRefusal names what waiting does not end, through causes; an outage is
     "NOPERM",
   );
   t.is(storeRefusal(new Error("ERR DB index is out of range")), "no such database");
+  t.is(
+    storeRefusal(new Error("ERR AUTH <password> called without any password configured for the default user.")),
+    "a password given to a Redis that has none",
+  );
   t.is(storeRefusal(new Error("connect ECONNREFUSED 127.0.0.1:6379")), undefined);
   t.is(storeRefusal(new Error("Redis timed out after 1000ms")), undefined);
   t.is(storeRefusal("WRONGPASS as a string"), undefined);
