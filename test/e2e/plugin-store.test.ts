@@ -51,3 +51,20 @@ test("a plugin's Keyv that would swallow its errors is made to throw them: a fai
   const reply = await sendFastConnect(other, fastConnectRequest(ticketOf(session)).body);
   t.is(errorCodeOf(reply), ErrorCode.STORE_UNAVAILABLE);
 });
+
+test("a plugin's Keyv that already throws its errors is left as it is, without a word", async (t) => {
+  const keyv = new Keyv({ throwOnErrors: true });
+  const plugin = definePlugin({
+    name: "own-throwing-store",
+    register: (container) => {
+      container.registerInstance(KEYV, keyv);
+    },
+  });
+  const lines: { msg: string; store?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const server = await startServer({}, [{ plugin }], { logger });
+  t.teardown(server.close);
+  t.true(keyv.throwOnErrors);
+  t.is(lines.find((line) => line.msg.startsWith("listening on"))?.store, "a plugin's Keyv");
+  t.false(lines.some((line) => line.msg.includes("throwOnErrors")));
+});

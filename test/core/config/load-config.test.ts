@@ -448,3 +448,48 @@ test("unknownVariables: MPUSH_* names the server does not read, with the nearest
   );
   t.deepEqual(unknownVariables({ MPUSH_LOG_LEVEL: "info" }), []);
 });
+
+test("unknownVariables suggests a name three edits away, none four edits away", (t) => {
+  t.deepEqual(unknownVariables({ MPUSH_HOST_IP: "10.0.0.1", MPUSH_HOSTNAME: "node-1" }), [
+    { name: "MPUSH_HOST_IP", nearest: "MPUSH_HOST" },
+    { name: "MPUSH_HOSTNAME", nearest: undefined },
+  ]);
+});
+
+test("settings that must agree may be equal", (t) => {
+  const config = loadConfig({
+    env: {},
+    overrides: { heartbeat: { minMs: 60_000, maxMs: 60_000 }, session: { ttlMs: 3_600_000, maxLifetimeMs: 3_600_000 } },
+  });
+  t.is(config.heartbeat.minMs, config.heartbeat.maxMs);
+  t.is(config.session.ttlMs, config.session.maxLifetimeMs);
+});
+
+test("a value that is not a number is one problem, not also a pair problem", (t) => {
+  t.deepEqual(
+    problemsOf(() => loadConfig({ env: { MPUSH_HEARTBEAT_MIN_MS: "soon" } })),
+    ['heartbeat.minMs: expected an integer from 1000 to 4294967295, got "soon" (from MPUSH_HEARTBEAT_MIN_MS)'],
+  );
+});
+
+test("each range's upper bound is itself accepted", (t) => {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      port: 65535,
+      handlerTimeoutMs: 0x7fff_ffff,
+      sweepIntervalMs: 60_000,
+      heartbeat: { minMs: 0xffff_ffff, maxMs: 0xffff_ffff, maxMissed: 100 },
+    },
+  });
+  t.deepEqual(
+    [config.port, config.handlerTimeoutMs, config.sweepIntervalMs, config.heartbeat.maxMs, config.heartbeat.maxMissed],
+    [65535, 0x7fff_ffff, 60_000, 0xffff_ffff, 100],
+  );
+});
+
+test("redactUrl keeps every redis scheme that lost its colon", (t) => {
+  t.is(redactUrl("rediss//:s3cret@h:6380"), "rediss//***@h:6380");
+  t.is(redactUrl("redis+cluster//:s3cret@a:7000,b:7001"), "redis+cluster//***@a:7000,b:7001");
+  t.is(redactUrl("rediss+cluster//u:s3cret@a:7000"), "rediss+cluster//***@a:7000");
+});

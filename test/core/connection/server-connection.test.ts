@@ -38,6 +38,20 @@ class FlagsEchoHandler implements CommandHandler<Buffer> {
   }
 }
 
+/** cmd 152: waits for its signal and fails with the reason, keeping it. */
+@Handles(152, { access: "public" })
+class SignalWaitingHandler implements CommandHandler<Buffer> {
+  readonly reasons: unknown[] = [];
+  handle(_: Buffer, context: HandlerContext): Promise<never> {
+    return new Promise((_resolve, reject) =>
+      context.signal.addEventListener("abort", () => {
+        this.reasons.push(context.signal.reason);
+        reject(context.signal.reason);
+      }),
+    );
+  }
+}
+
 function trafficKeys(): TrafficKeys {
   return {
     clientToServer: { key: randomBytes(16), iv: randomBytes(12) },
@@ -274,4 +288,18 @@ test("a reply from an async handler is sealed once keys are installed", async (t
   t.is(sealed.cmd, Command.OK);
   t.is(sealed.flags, FrameFlag.ENCRYPTED);
   t.like(OkReply.decode(new RecordCipher(keys.serverToClient).open(sealed)), { data: "4" });
+});
+
+test("a connection the server destroys while a handler runs aborts its signal with the server's reason", async (t) => {
+  const waiting = new SignalWaitingHandler();
+  const { send, transport, connection } = memoryConnection([waiting]);
+  send(152, 1);
+  connection.destroy("no heartbeat within 3 intervals");
+  await transport.waitClosed();
+  t.is(waiting.reasons.length, 1);
+  t.is((waiting.reasons[0] as Error).name, "ConnectionClosedError");
+  t.is(
+    (waiting.reasons[0] as Error).message,
+    "connection closed while handling command 152: no heartbeat within 3 intervals",
+  );
 });

@@ -48,3 +48,14 @@ test("a private key given as the pin is refused: the client must never hold it",
     IdentityKey.fromPem(privatePem).fingerprint,
   );
 });
+
+test("a private key in any PEM form is refused as one, even beside a public key", (t) => {
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const sec1 = ec.privateKey.export({ format: "pem", type: "sec1" }).toString();
+  t.regex(sec1, /^-----BEGIN EC PRIVATE KEY-----/);
+  t.throws(() => PinnedServerKey.from(sec1), { message: /is a private key/ });
+  const pair = generateKeyPairSync("ed25519");
+  const publicPem = pair.publicKey.export({ format: "pem", type: "spki" }).toString();
+  const privatePem = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  t.throws(() => PinnedServerKey.from(`${publicPem}${privatePem}`), { message: /is a private key/ });
+});

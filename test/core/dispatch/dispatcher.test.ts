@@ -628,3 +628,31 @@ test("what a handler settles with after its deadline is dropped, and told at deb
   t.is((late[1]?.err as { message?: string } | undefined)?.message, "too late to matter");
   t.is(transport.packets.length, 0, "nothing was sent for either late outcome");
 });
+
+/** cmd 111: keeps each request's context, then answers OK, or fails when its body is "fail". */
+@Handles(111, { access: "public" })
+class SettlingHandler implements CommandHandler<Buffer> {
+  readonly contexts: HandlerContext[] = [];
+  async handle(body: Buffer, context: HandlerContext): Promise<Reply> {
+    this.contexts.push(context);
+    await setImmediateP();
+    if (body.toString() === "fail") throw new Error("failed on purpose");
+    return ok("settled");
+  }
+}
+
+test("a connection that goes away after its handler settled leaves that request's signal alone", async (t) => {
+  for (const [body, cmd] of [
+    ["answer", Command.OK],
+    ["fail", Command.ERROR],
+  ] as const) {
+    const handler = new SettlingHandler();
+    const { send, transport, connection } = memoryConnection([handler]);
+    send(111, 1, Buffer.from(body));
+    t.is((await transport.next()).cmd, cmd, body);
+    t.is(connection.inFlight, undefined, body);
+    transport.destroy();
+    await transport.waitClosed();
+    t.false(handler.contexts[0]?.signal.aborted, body);
+  }
+});

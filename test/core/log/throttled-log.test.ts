@@ -205,3 +205,21 @@ test("pino prints the compact error with its type and code and without a stack t
   t.like(lines[1]?.err, { type: "Error", message: "connect ECONNREFUSED 127.0.0.1:6379", code: "ECONNREFUSED" });
   t.falsy(lines[1]?.err.stack);
 });
+
+test("an error whose causes loop back on themselves is compacted with each cause once", (t) => {
+  const { calls, warn, clock } = manualWarn();
+  // The loop is below the top error: a → b → a.
+  const looped = () => {
+    const closed = new Error("socket closed");
+    const reset = new Error("connection reset", { cause: closed });
+    closed.cause = reset;
+    return new Error("request failed", { cause: closed });
+  };
+  warn({ err: looped() }, "backend");
+  clock.now = 1000;
+  warn({ err: looped() }, "backend");
+  t.deepEqual(
+    { ...(calls[1]?.fields.err as object) },
+    { type: "Error", message: "request failed: socket closed: connection reset" },
+  );
+});

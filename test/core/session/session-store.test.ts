@@ -260,3 +260,58 @@ test("a store that answers reads but refuses writes has not recovered: only a wr
   await store.save("a".repeat(24), saved);
   t.is(lines.filter((line) => line.msg === "session store answers again").length, 1);
 });
+
+/** A plugin store that answers reads and refuses every write, keeping the key of each write asked of it. */
+function writeRefusingStore() {
+  const data = new Map<string, unknown>();
+  const written: string[] = [];
+  const adapter = {
+    get: async (key: string) => data.get(key),
+    set: async (key: string) => {
+      written.push(key);
+      throw new Error("NOREPLICAS Not enough good replicas to write.");
+    },
+    delete: async (key: string) => data.delete(key),
+    clear: async () => data.clear(),
+  };
+  const lines: { msg: string }[] = [];
+  const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const clock = new ManualClock();
+  const store = new KeyvSessionStore(
+    new Keyv({ store: adapter, throwOnErrors: true }),
+    IdentityKey.generate(),
+    config,
+    clock,
+    log,
+  );
+  const probes = () => written.filter((key) => key.includes("recovery-probe")).length;
+  return { store, lines, clock, probes };
+}
+
+test("reading a nonce or a device chain does not end an outage either", async (t) => {
+  const { store, lines, clock } = writeRefusingStore();
+  t.teardown(() => store.dispose());
+  await t.throwsAsync(store.save("b".repeat(24), record(clock.now())), { name: "StoreUnavailableError" });
+  t.is(await store.activeChain("device-1"), undefined, "the read answers");
+  await t.throwsAsync(store.claimNonce(randomBytes(16), 60_000), { name: "StoreUnavailableError" });
+  t.false(lines.some((line) => line.msg === "session store answers again"));
+});
+
+test("while writes fail, one recovery probe is armed however many operations fail, and none once disposed", async (t) => {
+  const failingOften = writeRefusingStore();
+  const disposedFirst = writeRefusingStore();
+  const disposedAfter = writeRefusingStore();
+  t.teardown(() => failingOften.store.dispose());
+  disposedFirst.store.dispose();
+  for (const { store, clock } of [failingOften, disposedFirst, disposedAfter]) {
+    for (let n = 0; n < 3; n++) {
+      await t.throwsAsync(store.save(`${n}`.repeat(24), record(clock.now())), { name: "StoreUnavailableError" });
+    }
+  }
+  disposedAfter.store.dispose();
+  // The probe writes STORM_LOG_INTERVAL_MS (5 s) after the first failure.
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  t.is(failingOften.probes(), 1);
+  t.is(disposedFirst.probes(), 0);
+  t.is(disposedAfter.probes(), 0);
+});

@@ -19,3 +19,7 @@ test("storeRefusal names what waiting does not end, through causes; an outage is
   t.is(storeRefusal(new Error("Redis timed out after 1000ms")), undefined);
   t.is(storeRefusal("WRONGPASS as a string"), undefined);
 });
+
+test("storeRefusal: a SELECT of a database index Redis does not take is no such database", (t) => {
+  t.is(storeRefusal(new Error("ERR invalid DB index")), "no such database");
+});
