@@ -4,20 +4,20 @@ import { join } from "node:path";
 import test from "ava";
 import { pino } from "pino";
 import { IdentityKey } from "../../core/index.js";
-import { startChildServer } from "../helpers/child-server.js";
+import { failedBoot, startChildServer } from "../helpers/child-server.js";
 import { startServer } from "../helpers/server.js";
 
 test("main.js refuses a key file that is not a key with MPUSH_ERR_KEY_FILE, naming the file", async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), "mpush-key-")), "server.key");
   writeFileSync(file, "not a key", { mode: 0o600 });
-  const error = await t.throwsAsync(startChildServer({ MPUSH_KEY_FILE: file }));
+  const error = await failedBoot(t, { MPUSH_KEY_FILE: file });
   t.regex(error?.message ?? "", new RegExp(`exited \\(1\\).*MPUSH_ERR_KEY_FILE: key file ${file} does not hold`, "s"));
   t.notRegex(error?.message ?? "", /at IdentityKey/, "a boot error, not a stack trace");
 });
 
 test("MPUSH_CREATE_KEY_FILE=false: a missing key file fails the boot, naming it, and nothing is created", async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), "mpush-key-")), "server.key");
-  const error = await t.throwsAsync(startChildServer({ MPUSH_KEY_FILE: file, MPUSH_CREATE_KEY_FILE: "false" }));
+  const error = await failedBoot(t, { MPUSH_KEY_FILE: file, MPUSH_CREATE_KEY_FILE: "false" });
   t.regex(
     error?.message ?? "",
     new RegExp(`exited \\(1\\).*MPUSH_ERR_KEY_FILE: key file ${file} is missing, and createKeyFile is off`, "s"),

@@ -4,7 +4,7 @@ import test from "ava";
 import { pino } from "pino";
 import { definePlugin, Hooks, ListenError, loadConfig, MPushServer } from "../../core/index.js";
 import { freePort } from "../../scripts/free-port.js";
-import { startChildServer } from "../helpers/child-server.js";
+import { failedBoot } from "../helpers/child-server.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
 
 test("a port already taken is the boot error MPUSH_ERR_LISTEN, with the system's reason as its cause", async (t) => {
@@ -18,7 +18,7 @@ test("a port already taken is the boot error MPUSH_ERR_LISTEN, with the system's
 test("main.js reports a taken port as MPUSH_ERR_LISTEN and its cause, without a stack trace", async (t) => {
   const first = await startServer();
   t.teardown(first.close);
-  const error = await t.throwsAsync(startChildServer({ MPUSH_PORT: String(first.port) }));
+  const error = await failedBoot(t, { MPUSH_PORT: String(first.port) });
   t.regex(
     error?.message ?? "",
     /exited \(1\).*MPUSH_ERR_LISTEN: cannot listen on 127\.0\.0\.1:\d+\n {2}caused by: listen EADDRINUSE/s,

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from "ava";
 import { Command } from "../../core/index.js";
-import { type ChildServer, startChildServer } from "../helpers/child-server.js";
+import { type ChildServer, failedBoot, startChildServer } from "../helpers/child-server.js";
 import { RawClient } from "../helpers/raw-client.js";
 
 interface LogLine {
@@ -32,7 +32,7 @@ test("node build/core/main.js listens on MPUSH_HOST:MPUSH_PORT and exits 0 on SI
 });
 
 test("main.js refuses to start on a bad configuration, naming the problem", async (t) => {
-  const error = await t.throwsAsync(startChildServer({ MPUSH_UNKNOWN_COMMAND: "explode" }));
+  const error = await failedBoot(t, { MPUSH_UNKNOWN_COMMAND: "explode" });
   t.regex(error?.message ?? "", /exited \(1\).*unknownCommand: expected "reply" or "close"/s);
 });
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { ExecutionContext } from "ava";
 import { freePort } from "../../scripts/free-port.js";
 import { tempKeyFile } from "./server.js";
 
@@ -71,6 +72,19 @@ export async function startChildServer(
     throw error;
   }
   return { child, port, lines, stderr, exited };
+}
+
+/**
+ * A boot that must fail: resolves with its error. Should the server start after
+ * all, the test fails and the server is killed rather than left running.
+ */
+export async function failedBoot(t: ExecutionContext, env: Record<string, string>): Promise<Error | undefined> {
+  const attempt = startChildServer(env);
+  attempt.then(
+    (server) => t.teardown(() => server.child.kill("SIGKILL")),
+    () => {},
+  );
+  return t.throwsAsync(attempt);
 }
 
 /** Resident set size of a process, in bytes, from /proc/<pid>/status. */
