@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { Keyv } from "keyv";
 import { pino } from "pino";
 import { definePlugin, ErrorCode, KEYV } from "../../core/index.js";
@@ -13,6 +13,21 @@ import {
   sendFastConnect,
   ticketOf,
 } from "../helpers/session-peer.js";
+
+/** A server whose plugin provides `keyv` as the session store, with the lines it logs. */
+async function serverWithStore(t: ExecutionContext, keyv: Keyv) {
+  const plugin = definePlugin({
+    name: "own-store",
+    register: (container) => {
+      container.registerInstance(KEYV, keyv);
+    },
+  });
+  const lines: { msg: string; store?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const server = await startServer({}, [{ plugin }], { logger });
+  t.teardown(server.close);
+  return { server, lines };
+}
 
 test("a plugin's Keyv that would swallow its errors is made to throw them: a failing store is STORE_UNAVAILABLE, not an empty one", async (t) => {
   const data = new Map<string, unknown>();
@@ -29,16 +44,7 @@ test("a plugin's Keyv that would swallow its errors is made to throw them: a fai
   });
   keyv.on("error", () => {});
   t.false(keyv.throwOnErrors);
-  const plugin = definePlugin({
-    name: "own-store",
-    register: (container) => {
-      container.registerInstance(KEYV, keyv);
-    },
-  });
-  const lines: { msg: string; store?: string }[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const server = await startServer({}, [{ plugin }], { logger });
-  t.teardown(server.close);
+  const { server, lines } = await serverWithStore(t, keyv);
   t.true(keyv.throwOnErrors);
   t.is(lines.find((line) => line.msg.startsWith("listening on"))?.store, "a plugin's Keyv");
 
@@ -54,16 +60,7 @@ test("a plugin's Keyv that would swallow its errors is made to throw them: a fai
 
 test("a plugin's Keyv that already throws its errors is left as it is, without a word", async (t) => {
   const keyv = new Keyv({ throwOnErrors: true });
-  const plugin = definePlugin({
-    name: "own-throwing-store",
-    register: (container) => {
-      container.registerInstance(KEYV, keyv);
-    },
-  });
-  const lines: { msg: string; store?: string }[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const server = await startServer({}, [{ plugin }], { logger });
-  t.teardown(server.close);
+  const { lines } = await serverWithStore(t, keyv);
   t.true(keyv.throwOnErrors);
   t.is(lines.find((line) => line.msg.startsWith("listening on"))?.store, "a plugin's Keyv");
   t.false(lines.some((line) => line.msg.includes("throwOnErrors")));
