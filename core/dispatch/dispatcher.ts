@@ -18,8 +18,8 @@ import { RequestContext } from "./request-context.js";
  *   session needed, none yet   ERROR(SESSION_REQUIRED)
  *   body does not decode       ERROR(MALFORMED_BODY)
  *   handler throws ProtocolError   ERROR(its code, its reason); a code the core does not define
- *                                  below 1000, or one the wire cannot carry, is the handler's bug:
- *                                  as below
+ *                                  below 1000, a push API code (1-99) or one the wire cannot carry
+ *                                  is the handler's bug: as below
  *   handler throws anything else   ERROR(DISPATCH_ERROR), logged with connection id and command
  *                                  (once per 5 s per handler, the rest counted)
  *   handler past handlerTimeoutMs  the same; its late reply is dropped, the connection's next packet served
