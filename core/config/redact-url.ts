@@ -6,7 +6,8 @@
  */
 export function redactUrl(url: string): string {
   const at = url.lastIndexOf("@");
-  if (at < 0) return url;
+  // No "@": a "port" that is not a number is a password whose host was forgotten (redis://user:pw).
+  if (at < 0) return url.replace(/^(rediss?:\/\/[^/:,]*):([^/,]*[^\d/,][^/,]*)(?=\/|$)/, "$1:***");
   // "redis:", "redis://", or "redis//" (a missing colon is the very typo the error is about).
   const scheme = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/*|rediss?(?:\+cluster)?\/\/)/.exec(url)?.[0] ?? "";
   return `${scheme}***${url.slice(at)}`;

@@ -278,6 +278,11 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   t.is(redactUrl("redis//:s3cret@h:6379"), "redis//***@h:6379");
   t.is(redactUrl("s3cret@h:6379"), "***@h:6379");
   t.is(redactUrl("Hunter2pw//user@host"), "***@host");
+  // The host forgotten: what stands where the port belongs is a password.
+  t.is(redactUrl("redis://user:Hunter2pw"), "redis://user:***");
+  t.is(redactUrl("rediss://:Hunter2pw/0"), "rediss://:***/0");
+  t.is(redactUrl("redis://cache:6379/0"), "redis://cache:6379/0");
+  t.is(redactUrl("redis+cluster://h1:6379,h2:6380"), "redis+cluster://h1:6379,h2:6380");
   t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@h:6379/x");
 });
 
@@ -492,4 +497,11 @@ test("redactUrl keeps every redis scheme that lost its colon", (t) => {
   t.is(redactUrl("rediss//:s3cret@h:6380"), "rediss//***@h:6380");
   t.is(redactUrl("redis+cluster//:s3cret@a:7000,b:7001"), "redis+cluster//***@a:7000,b:7001");
   t.is(redactUrl("rediss+cluster//u:s3cret@a:7000"), "rediss+cluster//***@a:7000");
+});
+
+test("a store URL whose host was forgotten is refused without the password standing in its place", (t) => {
+  const problems = problemsOf(() => loadConfig({ env: { MPUSH_SESSION_STORE: "redis://user:Hunter2pw" } }));
+  t.is(problems.length, 1);
+  t.regex(problems[0] ?? "", /got "redis:\/\/user:\*\*\*" \(from MPUSH_SESSION_STORE\)$/);
+  t.false(problems.join("\n").includes("Hunter2pw"));
 });
