@@ -4,7 +4,9 @@
  * themselves) becomes "***", whether or not the scheme is followed by "//",
  * since a mistyped URL is quoted in the boot error that refuses it.
  */
-export function redactUrl(url: string): string {
+export function redactUrl(text: string): string {
+  // A query is never read (the store URL refuses one), but a password may be written there.
+  const url = text.replace(/\?.*$/s, "?***");
   const at = url.lastIndexOf("@");
   // No "@": a "port" that is not a number is a password whose host was forgotten (redis://user:pw).
   if (at < 0) return url.replace(/^(rediss?:\/\/[^/:,]*):([^/,]*[^\d/,][^/,]*)(?=\/|$)/, "$1:***");

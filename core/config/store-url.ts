@@ -17,6 +17,7 @@ export function storeUrlProblem(store: unknown): string | undefined {
     }
     return undefined;
   }
+  if (store.includes("?")) return "query parameters are not read: write user and password before the host";
   if (!/^rediss?:\/\//.test(store)) {
     return 'expected "memory", redis://, rediss://, redis+cluster:// or rediss+cluster://';
   }

@@ -283,6 +283,7 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   t.is(redactUrl("rediss://:Hunter2pw/0"), "rediss://:***/0");
   t.is(redactUrl("redis://cache:6379/0"), "redis://cache:6379/0");
   t.is(redactUrl("redis+cluster://h1:6379,h2:6380"), "redis+cluster://h1:6379,h2:6380");
+  t.is(redactUrl("redis://cache:6379/0?password=Hunter2pw"), "redis://cache:6379/0?***");
   t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@h:6379/x");
 });
 
@@ -504,4 +505,13 @@ test("a store URL whose host was forgotten is refused without the password stand
   t.is(problems.length, 1);
   t.regex(problems[0] ?? "", /got "redis:\/\/user:\*\*\*" \(from MPUSH_SESSION_STORE\)$/);
   t.false(problems.join("\n").includes("Hunter2pw"));
+});
+
+test("a store URL with a query is refused (the Redis client would ignore it), and the query is not quoted", (t) => {
+  const problems = problemsOf(() =>
+    loadConfig({ env: { MPUSH_SESSION_STORE: "redis://cache:6379/0?password=Hunter2pw" } }),
+  );
+  t.deepEqual(problems, [
+    'session.store: query parameters are not read: write user and password before the host, got "redis://cache:6379/0?***" (from MPUSH_SESSION_STORE)',
+  ]);
 });
