@@ -233,9 +233,9 @@ function merge(
   return out;
 }
 
-/** A value quoted in a problem; text is redacted like a store URL, since a section given a URL by mistake would carry its password. */
+/** A value quoted in a problem; text that may be a URL is redacted like a store URL: a section given one by mistake would carry its password. */
 function quote(value: unknown): string {
-  return JSON.stringify(typeof value === "string" ? redactUrl(value) : value);
+  return JSON.stringify(typeof value === "string" && /[:@]/.test(value) ? redactUrl(value) : value);
 }
 
 function validate(config: Record<string, unknown>, { origins, shadowed }: Layering): string[] {

@@ -6,18 +6,22 @@
 export function storeUrlProblem(store: unknown): string | undefined {
   if (store === "memory") return undefined;
   if (typeof store !== "string") return "expected a string";
+  // After the credentials, which may hold either character unencoded.
+  const afterCredentials = store.slice(store.lastIndexOf("@") + 1);
+  if (afterCredentials.includes("?")) return "query parameters are not read: write user and password before the host";
+  if (afterCredentials.includes("#")) return "a fragment (#) is not read";
   const cluster = parseClusterUrl(store);
   if (cluster !== undefined) {
     if (cluster.nodes.length === 0) return "a cluster URL names no node";
-    for (const node of cluster.nodes) {
+    for (const [i, node] of cluster.nodes.entries()) {
       const address = parsed(`redis://${node}`);
+      // Not quoted: a node that is not host:port may be a password written in the wrong place.
       if (address === undefined || address.hostname === "" || address.port === "" || address.pathname !== "") {
-        return `cluster node "${node}" is not host:port`;
+        return `cluster node ${i + 1} of ${cluster.nodes.length} is not host:port`;
       }
     }
     return undefined;
   }
-  if (store.includes("?")) return "query parameters are not read: write user and password before the host";
   if (!/^rediss?:\/\//.test(store)) {
     return 'expected "memory", redis://, rediss://, redis+cluster:// or rediss+cluster://';
   }

@@ -221,8 +221,8 @@ test("store URLs the Redis client would choke on are config errors at boot, nami
     ["redis://127.0.0.1:6391/zz", /the path must be a database number/],
     ["redis://u:pw@h1:6391,h2:6392", /not a valid URL/],
     ["redis://", /not a valid URL|no host/],
-    ["redis+cluster://a:7000,b", /cluster node "b" is not host:port/],
-    ["redis+cluster://a:7000,b:x", /cluster node "b:x" is not host:port/],
+    ["redis+cluster://a:7000,b", /cluster node 2 of 2 is not host:port/],
+    ["redis+cluster://a:7000,b:x", /cluster node 2 of 2 is not host:port/],
     ["redis+cluster://u:p@", /expected "memory", redis:\/\//],
   ] as const) {
     const problems = problemsOf(() => loadConfig({ env: { MPUSH_SESSION_STORE: store } }));
@@ -279,12 +279,13 @@ test("redactUrl hides the whole user part, '/' and '@' in a password included", 
   t.is(redactUrl("s3cret@h:6379"), "***@h:6379");
   t.is(redactUrl("Hunter2pw//user@host"), "***@host");
   // The host forgotten: what stands where the port belongs is a password.
-  t.is(redactUrl("redis://user:Hunter2pw"), "redis://user:***");
-  t.is(redactUrl("rediss://:Hunter2pw/0"), "rediss://:***/0");
+  t.is(redactUrl("redis://user:Hunter2pw"), "redis://***");
+  t.is(redactUrl("rediss://:Hunter2pw/0"), "rediss://***");
   t.is(redactUrl("redis://cache:6379/0"), "redis://cache:6379/0");
   t.is(redactUrl("redis+cluster://h1:6379,h2:6380"), "redis+cluster://h1:6379,h2:6380");
   t.is(redactUrl("redis://cache:6379/0?password=Hunter2pw"), "redis://cache:6379/0?***");
-  t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@h:6379/x");
+  // Only hosts and a database number are shown after the credentials.
+  t.is(redactUrl("redis://:s3c\nret@h:6379/x"), "redis://***@***");
 });
 
 test("text from the environment is trimmed: a key file path with a stray space is the same file", (t) => {
@@ -503,7 +504,7 @@ test("redactUrl keeps every redis scheme that lost its colon", (t) => {
 test("a store URL whose host was forgotten is refused without the password standing in its place", (t) => {
   const problems = problemsOf(() => loadConfig({ env: { MPUSH_SESSION_STORE: "redis://user:Hunter2pw" } }));
   t.is(problems.length, 1);
-  t.regex(problems[0] ?? "", /got "redis:\/\/user:\*\*\*" \(from MPUSH_SESSION_STORE\)$/);
+  t.regex(problems[0] ?? "", /got "redis:\/\/\*\*\*" \(from MPUSH_SESSION_STORE\)$/);
   t.false(problems.join("\n").includes("Hunter2pw"));
 });
 
@@ -514,4 +515,60 @@ test("a store URL with a query is refused (the Redis client would ignore it), an
   t.deepEqual(problems, [
     'session.store: query parameters are not read: write user and password before the host, got "redis://cache:6379/0?***" (from MPUSH_SESSION_STORE)',
   ]);
+});
+
+test("redactUrl: no secret survives any shape, and the URLs the server logs stay readable", (t) => {
+  const secret = "Hunter2pw";
+  const leaking = [
+    `redis://:${secret}@h:6379`,
+    `redis://u:${secret}@[::1]:6379/3`,
+    `redis+cluster://:hunter?${secret}@127.0.0.1:1,127.0.0.1:2`,
+    `redis://:12/ab?${secret}@h`,
+    `redis://:a,b?${secret}@h:6379`,
+    `redis://u:p/a?${secret}@h:6379`,
+    `redis://${secret}?x:pw@h`,
+    `redis+cluster://u:${secret}`,
+    `redis+cluster://h1:1,u:${secret}`,
+    `redis://u:${secret},h:1`,
+    `REDIS://:${secret}`,
+    secret,
+    ` redis://u:${secret} `,
+    `redis://h:1#${secret}`,
+    `redis://h:6379?password=${secret}`,
+    `redis://:${secret}\n@h:1`,
+    `redis//:${secret}@h`,
+    `${secret}//user@host`,
+    `redis://u:${secret}#frag`,
+  ];
+  for (const url of leaking) t.false(redactUrl(url).includes(secret), url);
+  for (const url of [
+    "memory",
+    "redis://h:6379/2",
+    "rediss://h:6380/0",
+    "redis://[::1]:6379",
+    "redis://[::1]:1/3",
+    "redis+cluster://h1:1,h2:2",
+    "redis+cluster://[::1]:1,[::2]:2",
+    "redis://localhost:6379/15",
+  ]) {
+    t.is(redactUrl(url), url, url);
+  }
+  t.is(redactUrl("redis+cluster://u:p@h1:1,h2:2"), "redis+cluster://***@h1:1,h2:2");
+  t.is(redactUrl("redis://u:p@[::1]:6379/3"), "redis://***@[::1]:6379/3");
+});
+
+test("no refused store URL is quoted with a secret in it", (t) => {
+  const secret = "Hunter2pw";
+  for (const store of [
+    `redis+cluster://u:${secret}`,
+    `redis+cluster://:pw:${secret}`,
+    `redis://:${secret}#x@h`,
+    `redis://:12/ab?${secret}@h`,
+    `redis://h:1#${secret}`,
+    `hunter-${secret}`,
+  ]) {
+    const problems = problemsOf(() => loadConfig({ env: { MPUSH_SESSION_STORE: store } }));
+    t.is(problems.length, 1, store);
+    t.false(problems.join("\n").includes(secret), `${store}: ${problems.join("; ")}`);
+  }
 });
