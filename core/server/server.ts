@@ -339,7 +339,7 @@ export class MPushServer implements ConnectionLifecycle {
       const keyv = createKeyv(config.session);
       const warn = throttledWarn(log, STORM_LOG_INTERVAL_MS);
       const refusedLog = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
-      const store = redactUrl(config.session.store);
+      const store = this.storeName;
       keyv.on("error", (error: unknown) => {
         const refusal = storeRefusal(error);
         if (refusal === undefined) warn({ err: error, store }, "session store error");
@@ -377,7 +377,7 @@ export class MPushServer implements ConnectionLifecycle {
    * a resumable id until the store answers.
    */
   private async probeStore(): Promise<void> {
-    const store = redactUrl(this.config.session.store);
+    const store = this.storeName;
     try {
       await this.container.resolve<SessionStore>(SESSION_STORE).get(STORE_PROBE_ID);
       this.log.info({ store }, "session store answered");
