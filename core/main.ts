@@ -1,13 +1,19 @@
 import "reflect-metadata";
 import { loadConfig, unknownVariables } from "./config/load-config.js";
 import { BootError } from "./errors/boot-errors.js";
-import { createLogger } from "./log/logger.js";
+import { createStdoutLog } from "./log/logger.js";
 import { MPushServer } from "./server/server.js";
+
+/** How long an exit waits for a stdout reader that takes nothing before it drops the last log lines. */
+const LOG_FLUSH_AT_EXIT_MS = 2000;
 
 /** `npm start`: embedded defaults, then $MPUSH_CONFIG, then MPUSH_* variables. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const stdout = createStdoutLog(config.logLevel);
+  // Ahead of pino's own exit flush, which would wait forever on a full pipe; every way out passes here.
+  process.prependListener("exit", () => stdout.flushBeforeExit(LOG_FLUSH_AT_EXIT_MS));
+  const log = stdout.logger;
   for (const { name, nearest } of unknownVariables(process.env)) {
     log.warn(
       { variable: name, nearest },

@@ -2,6 +2,7 @@ import test, { type ExecutionContext } from "ava";
 import { Command } from "../../core/index.js";
 import { type ChildServer, failedBoot, startChildServer } from "../helpers/child-server.js";
 import { RawClient } from "../helpers/raw-client.js";
+import { sleep } from "../helpers/wait.js";
 
 interface LogLine {
   readonly msg: string;
@@ -50,4 +51,24 @@ test("main.js warns about a misspelled MPUSH_ variable, naming the one meant, an
   t.is(warning?.level, 40);
   t.is(warning?.msg, "MPUSH_SESION_STORE is not a server setting and is ignored: did you mean MPUSH_SESSION_STORE?");
   t.is(lines.find((line) => line.msg.startsWith("listening on"))?.store, "memory");
+});
+
+test("a server whose stdout nobody reads goes on serving, and still exits 0 on SIGTERM", async (t) => {
+  const server = await startChildServer({ MPUSH_LOG_LEVEL: "debug" });
+  t.teardown(() => server.child.kill("SIGKILL"));
+  // A log shipper that stalls: the pipe fills, and every later line waits in the server or is dropped.
+  server.child.stdout?.pause();
+  for (let round = 0; round < 50; round++) {
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const client = await RawClient.open(server.port);
+        client.write([0xdf]);
+        t.is((await client.next()).cmd, Command.HEARTBEAT);
+        client.close();
+      }),
+    );
+  }
+  server.child.kill("SIGTERM");
+  const exited = await Promise.race([server.exited, sleep(10_000).then(() => "still running after 10 s")]);
+  t.is(exited, 0);
 });
