@@ -17,8 +17,9 @@
 export enum Command {
   UNSPECIFIED = 0,
   /**
-   * HEARTBEAT - Heartbeat. On the wire it is the single byte 0xDF between frames, never a
-   * framed packet; the server echoes it. A framed cmd=1 is treated the same.
+   * HEARTBEAT - Heartbeat. Normally the single byte 0xDF between frames, which the server
+   * echoes. A framed cmd 1 (any body; sealed after the key switch) is accepted
+   * too and answered with one 0xDF byte.
    */
   HEARTBEAT = 1,
   /** HANDSHAKE - Full key exchange: HandshakeRequest -> HandshakeOk (cmd 2) or ErrorReply. */

@@ -66,8 +66,10 @@ export enum ErrorCode {
   BAD_PROOF = 108,
   /**
    * REPLAYED - FAST_CONNECT: the request is stale (timestamp outside the server's window)
-   * or its nonce was already used. The client retries with a fresh request,
-   * after correcting its clock if the reason says so.
+   * or its nonce was already used; the session is not consumed. The client
+   * does a full HANDSHAKE on the same connection, which also gives it the
+   * server's clock (or retries once with a fresh nonce; the reason is for
+   * people, and a clock cannot be corrected from it). See docs/protocol.md 5.3.
    */
   REPLAYED = 109,
   /**

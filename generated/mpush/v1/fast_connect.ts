@@ -37,8 +37,10 @@ export interface FastConnectOk {
   /** A serialized FastConnectServerHello. */
   serverHello: Buffer;
   /**
-   * Derive-Secret(early_secret, "s finished", SHA-256(hello || server_hello)):
-   * proves the server holds the session secret and binds server_hello.
+   * Derive-Secret(early_secret, "s finished", TH) with
+   * TH = SHA-256(len(hello) || hello || len(server_hello) || server_hello),
+   * len = 4 bytes big-endian (docs/protocol.md 10.3): proves the server holds
+   * the session secret and binds server_hello.
    */
   finished: Buffer;
 }

@@ -39,7 +39,9 @@ export interface HandshakeOk {
   serverHello: Buffer;
   /**
    * Ed25519 signature by the server's long-term key over
-   * "mpush/v1 handshake" || 0x00 || SHA-256(request body || server_hello).
+   * "mpush/v1 handshake" || 0x00 || TH, with TH = SHA-256(len(request body) ||
+   * request body || len(server_hello) || server_hello), len = 4 bytes
+   * big-endian (docs/protocol.md 9.2).
    */
   signature: Buffer;
 }
