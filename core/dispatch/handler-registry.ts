@@ -96,16 +96,16 @@ export class HandlerRegistry {
     return this.table.flatMap((entry) => (entry ? [entry.command] : []));
   }
 
-  /**
-   * Session commands no client can ever reach: no plugin establishes a
-   * session (a plugin list that replaced the built-ins without naming
-   * handshake or fast-connect). Empty when there is none.
-   */
   /** Whether any handler can give a connection a session. */
   establishesSessions(): boolean {
     return this.table[Command.HANDSHAKE] !== undefined || this.table[Command.FAST_CONNECT] !== undefined;
   }
 
+  /**
+   * Session commands no client can ever reach: no plugin establishes a
+   * session (a plugin list that replaced the built-ins without naming
+   * handshake or fast-connect). Empty when there is none.
+   */
   unreachableSessionCommands(): number[] {
     if (this.establishesSessions()) return [];
     return this.table.flatMap((entry) => (entry?.access === "session" ? [entry.command] : []));

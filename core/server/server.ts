@@ -417,6 +417,9 @@ export class MPushServer implements ConnectionLifecycle {
   }
 }
 
+/** Read at boot to see that the store answers; no session has it (ids are 24 base64url characters). */
+const STORE_PROBE_ID = "boot-probe";
+
 /**
  * The Redis adapter connects on its first command, and with the offline queue
  * off every command that arrives while that connect is in flight fails: the
@@ -424,9 +427,6 @@ export class MPushServer implements ConnectionLifecycle {
  * resumption. Connecting before listening avoids that. A store that is down
  * is reported by the "error" listener; the server still starts without it.
  */
-/** Read at boot to see that the store answers; no session has it (ids are 24 base64url characters). */
-const STORE_PROBE_ID = "boot-probe";
-
 async function connectEarly(keyv: Keyv): Promise<void> {
   const store: unknown = keyv.store;
   if (!(store instanceof KeyvRedis)) return;

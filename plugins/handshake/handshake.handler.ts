@@ -36,6 +36,8 @@ import {
 } from "../../core/session/field-rules.js";
 import { handshakeReplyParts, signedHandshakeOk } from "./handshake-reply.js";
 
+const CHAIN_ID_BYTES = 16;
+
 /**
  * Full handshake: ephemeral X25519 for forward secrecy, the server's Ed25519
  * signature over the transcript for authentication, a resumable session
@@ -52,8 +54,6 @@ import { handshakeReplyParts, signedHandshakeOk } from "./handshake-reply.js";
  * Past handshakesPerSecond (when set) it answers OVERLOADED having done
  * nothing, and the client backs off; resumes are not limited.
  */
-const CHAIN_ID_BYTES = 16;
-
 @Handles(Command.HANDSHAKE, { request: HandshakeRequest, access: "public", boundsItself: true })
 export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
   constructor(
