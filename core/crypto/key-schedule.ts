@@ -1,4 +1,4 @@
-import { deriveSecret, HASH_LENGTH, hkdfExpandLabel, hkdfExtract, type Secret, ZEROS } from "./hkdf.js";
+import { deriveSecret, hkdfExpandLabel, hkdfExtract, type Secret, ZEROS } from "./hkdf.js";
 import { HmacKey, hmacSha256, sha256 } from "./sha256.js";
 
 /**
@@ -33,7 +33,6 @@ export const KEY_LENGTH = 16;
 export const IV_LENGTH = 12;
 export const TAG_LENGTH = 16;
 export const NONCE_LENGTH = 32;
-export const SECRET_LENGTH = HASH_LENGTH;
 export const SIGNATURE_CONTEXT = Buffer.from("mpush/v1 handshake\0", "ascii");
 
 const EMPTY = Buffer.alloc(0);

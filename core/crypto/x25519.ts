@@ -13,7 +13,7 @@ export function generateEphemeral(): EphemeralKeyPair {
   return { privateKey, publicKey: rawPublicKey(publicKey) };
 }
 
-export function rawPublicKey(key: KeyObject): Buffer {
+function rawPublicKey(key: KeyObject): Buffer {
   return Buffer.from(key.export({ format: "jwk" }).x as string, "base64url");
 }
 

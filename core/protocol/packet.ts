@@ -40,7 +40,3 @@ const EMPTY = Buffer.alloc(0);
 
 /** The packet a 0xDF byte decodes to. cmd 1 = Command.HEARTBEAT. */
 export const HEARTBEAT_PACKET: Packet = Object.freeze({ cmd: 1, flags: 0, seq: 0, body: EMPTY });
-
-export function isHeartbeat(packet: Packet): boolean {
-  return packet.cmd === HEARTBEAT_PACKET.cmd;
-}

@@ -39,7 +39,7 @@ const NO_LIFECYCLE: ConnectionLifecycle = { established() {}, closing() {}, clos
  * (heartbeat handler only): what a client sees for an unknown command and for
  * a heartbeat, before any session.
  */
-export function serverAnswers(input: Buffer): Buffer[] {
+function serverAnswers(input: Buffer): Buffer[] {
   const registry = new HandlerRegistry();
   registry.add(new HeartbeatHandler());
   const config = {
