@@ -6,11 +6,10 @@ import { startHandshake } from "../../client/flows/handshake-flow.js";
 import type { ServerConnection } from "../../core/connection/server-connection.js";
 import { Command, definePlugin, Hooks, type Plugin, TimerWheel } from "../../core/index.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
-import { deferred } from "../helpers/memory-transport.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
 import { ANY_HEARTBEAT, DEVICE, pinnedKey } from "../helpers/session-peer.js";
-import { sleep } from "../helpers/wait.js";
+import { deferred, sleep } from "../helpers/wait.js";
 
 const ESTABLISH_MS = 200;
 

@@ -12,9 +12,9 @@ import {
   registerHandlers,
 } from "../../core/index.js";
 import { OkReply } from "../../core/protocol/index.js";
-import { deferred } from "../helpers/memory-transport.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
+import { deferred } from "../helpers/wait.js";
 
 /** cmd 201 is held until the test releases it; cmd 202 answers `n` bytes at once. */
 function slowPlugin() {

@@ -11,9 +11,9 @@ import {
   type Reply,
   registerHandlers,
 } from "../../core/index.js";
-import { deferred } from "../helpers/memory-transport.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { startServer } from "../helpers/server.js";
+import { deferred } from "../helpers/wait.js";
 
 const HEARTBEAT_MS = 300;
 

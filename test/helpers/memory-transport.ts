@@ -215,12 +215,3 @@ export function memoryConnection(
     receive: (bytes) => connection.receive(Buffer.from(bytes)),
   };
 }
-
-/** A promise with its resolve function, for handlers the test releases by hand. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}

@@ -11,7 +11,8 @@ import { encodeFrame } from "../../../core/protocol/frame-encoder.js";
 import { Command, FrameFlag, OkReply } from "../../../core/protocol/index.js";
 import type { SessionContext } from "../../../core/session/session-context.js";
 import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";
-import { deferred, memoryConnection } from "../../helpers/memory-transport.js";
+import { memoryConnection } from "../../helpers/memory-transport.js";
+import { deferred } from "../../helpers/wait.js";
 
 /** cmd 150: held until the test releases it. */
 @Handles(150, { access: "public" })

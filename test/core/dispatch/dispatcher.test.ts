@@ -22,7 +22,8 @@ import {
 import { TimerWheel } from "../../../core/runtime/timer-wheel.js";
 import type { SessionContext } from "../../../core/session/session-context.js";
 import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";
-import { deferred, memoryConnection, type TestConfig } from "../../helpers/memory-transport.js";
+import { memoryConnection, type TestConfig } from "../../helpers/memory-transport.js";
+import { deferred } from "../../helpers/wait.js";
 
 const SESSION: SessionContext = {
   deviceId: "device-1",
