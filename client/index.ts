@@ -3,7 +3,7 @@ export { PinnedServerKey } from "../core/crypto/pinned-server-key.js";
 export { Command, ErrorCode, ErrorReply, OkReply, type Packet } from "../core/protocol/index.js";
 export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 export { ClientConnection, type RequestOptions } from "./connection/client-connection.js";
-export { ServerError, SessionStorageError, VerificationError } from "./flows/client-errors.js";
+export { ServerError, SessionStorageError, VerificationError } from "./errors.js";
 export { type ResumeTicket, startFastConnect } from "./flows/fast-connect-flow.js";
 export {
   type DeviceInfo,

@@ -5,7 +5,7 @@ import { emitToApplication } from "./connection/application-events.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 import { ClientConnection } from "./connection/client-connection.js";
 import { PendingEvents } from "./connection/pending-events.js";
-import { ServerError, SessionStorageError, VerificationError } from "./flows/client-errors.js";
+import { ServerError, SessionStorageError, VerificationError } from "./errors.js";
 import { startFastConnect } from "./flows/fast-connect-flow.js";
 import {
   type DeviceInfo,

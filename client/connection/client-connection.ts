@@ -7,7 +7,7 @@ import { inflateBody } from "../../core/protocol/body-compression.js";
 import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
 import { encodeFrame, heartbeatFrame } from "../../core/protocol/frame-encoder.js";
 import { Command, ErrorReply, FrameFlag, HEARTBEAT_PACKET, type Packet } from "../../core/protocol/index.js";
-import { ServerError } from "../flows/client-errors.js";
+import { ServerError } from "../errors.js";
 import { emitToApplication } from "./application-events.js";
 
 export interface RequestOptions {

@@ -8,7 +8,7 @@ import {
   FastConnectRequest,
   FastConnectServerHello,
 } from "../../core/protocol/index.js";
-import { VerificationError } from "./client-errors.js";
+import { VerificationError } from "../errors.js";
 import type { EstablishedSession, HeartbeatWish } from "./handshake-flow.js";
 
 export interface ResumeTicket {

@@ -9,7 +9,7 @@ import type { PinnedServerKey } from "../../core/crypto/pinned-server-key.js";
 import { pooledRandomBytes } from "../../core/crypto/random-pool.js";
 import { type EphemeralKeyPair, generateEphemeral, x25519 } from "../../core/crypto/x25519.js";
 import { encodeMessage, HandshakeOk, HandshakeRequest, HandshakeServerHello } from "../../core/protocol/index.js";
-import { VerificationError } from "./client-errors.js";
+import { VerificationError } from "../errors.js";
 
 export interface DeviceInfo {
   readonly deviceId: string;

@@ -1,4 +1,4 @@
-import { SessionStorageError } from "../flows/client-errors.js";
+import { SessionStorageError } from "../errors.js";
 import type { ClientSession, SessionStorage } from "./client-session.js";
 
 /**

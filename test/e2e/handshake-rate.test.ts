@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import test from "ava";
-import { ServerError } from "../../client/flows/client-errors.js";
+import { ServerError } from "../../client/errors.js";
 import { ErrorCode } from "../../core/index.js";
 import { startServer } from "../helpers/server.js";
 import { handshakeOn, resumeOn, ticketOf } from "../helpers/session-peer.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ServerError } from "../../client/flows/client-errors.js";
+import { ServerError } from "../../client/errors.js";
 import { startFastConnect } from "../../client/flows/fast-connect-flow.js";
 import {
   type DeviceInfo,

@@ -1,4 +1,4 @@
-import { ErrorCode } from "../../core/protocol/index.js";
+import { ErrorCode } from "../core/protocol/index.js";
 
 /** The server answered ERROR. `codeName` is the ErrorCode name ("SESSION_EXPIRED"), or the number for plugin codes. */
 export class ServerError extends Error {
