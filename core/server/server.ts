@@ -1,6 +1,5 @@
 import "reflect-metadata";
 import { createServer, type Server, type Socket } from "node:net";
-import KeyvRedis from "@keyv/redis";
 import type { Keyv } from "keyv";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
@@ -22,7 +21,7 @@ import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loa
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
 import { defaultMaxConnections } from "../runtime/open-files-limit.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
-import { createKeyv, KEYV, sweepExpired } from "../session/keyv-factory.js";
+import { connectEarly, createKeyv, disconnect, KEYV, sweepExpired } from "../session/keyv-factory.js";
 import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
 import { SESSION_STORE, type SessionStore } from "../session/session-store.js";
@@ -419,28 +418,3 @@ export class MPushServer implements ConnectionLifecycle {
 
 /** Read at boot to see that the store answers; no session has it (ids are 24 base64url characters). */
 const STORE_PROBE_ID = "boot-probe";
-
-/**
- * The Redis adapter connects on its first command, and with the offline queue
- * off every command that arrives while that connect is in flight fails: the
- * first clients after a boot (a reconnect storm) would all be refused
- * resumption. Connecting before listening avoids that. A store that is down
- * is reported by the "error" listener; the server still starts without it.
- */
-async function connectEarly(keyv: Keyv): Promise<void> {
-  const store: unknown = keyv.store;
-  if (!(store instanceof KeyvRedis)) return;
-  try {
-    await store.getClient();
-  } catch {
-    // Reported through keyv's "error" event; resumption waits for the store.
-  }
-}
-
-async function disconnect(keyv: Keyv): Promise<void> {
-  try {
-    await keyv.disconnect();
-  } catch {
-    // Already gone: nothing left to release.
-  }
-}

@@ -69,3 +69,28 @@ export function sweepExpired(keyv: Keyv, now: number): number {
   }
   return removed;
 }
+
+/**
+ * The Redis adapter connects on its first command, and with the offline queue
+ * off every command that arrives while that connect is in flight fails: the
+ * first clients after a boot (a reconnect storm) would all be refused
+ * resumption. Connecting before listening avoids that. A store that is down
+ * is reported by the "error" listener; the server still starts without it.
+ */
+export async function connectEarly(keyv: Keyv): Promise<void> {
+  const store: unknown = keyv.store;
+  if (!(store instanceof KeyvRedis)) return;
+  try {
+    await store.getClient();
+  } catch {
+    // Reported through keyv's "error" event; resumption waits for the store.
+  }
+}
+
+export async function disconnect(keyv: Keyv): Promise<void> {
+  try {
+    await keyv.disconnect();
+  } catch {
+    // Already gone: nothing left to release.
+  }
+}
