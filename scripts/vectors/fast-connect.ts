@@ -1,6 +1,6 @@
 import { startFastConnect } from "../../client/flows/fast-connect-flow.js";
 import { deriveSecret, hkdfExtract, ZEROS } from "../../core/crypto/hkdf.js";
-import { directionKeys, type EstablishedSecrets, ResumeSchedule } from "../../core/crypto/key-schedule.js";
+import { type EstablishedSecrets, ResumeSchedule } from "../../core/crypto/key-schedule.js";
 import { hmacSha256, sha256 } from "../../core/crypto/sha256.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
 import {
@@ -15,6 +15,7 @@ import { fastConnectReplyParts } from "../../plugins/fast-connect/fast-connect-r
 import type { HeartbeatNegotiator } from "../../plugins/heartbeat/heartbeat-negotiator.js";
 import { assertSameBytes, hex } from "./hex.js";
 import { FAST_CONNECT, HANDSHAKE, SERVER } from "./inputs.js";
+import { trafficVector } from "./traffic.js";
 
 export interface FastConnectResult {
   readonly vector: Record<string, unknown>;
@@ -57,11 +58,7 @@ export function fastConnectVector(negotiator: HeartbeatNegotiator, sessionSecret
   const earlySecret = hkdfExtract(ZEROS, sessionSecret);
   const binderKey = deriveSecret(earlySecret, "res binder", sha256(Buffer.alloc(0)));
   assertSameBytes("binder from its key", hmacSha256(binderKey, sha256(request.hello)), request.binder);
-  const clientTraffic = deriveSecret(earlySecret, "c ap traffic", parts.transcriptHash);
-  const serverTraffic = deriveSecret(earlySecret, "s ap traffic", parts.transcriptHash);
-  const { clientToServer, serverToClient } = parts.secrets.traffic;
-  assertSameBytes("client traffic key", directionKeys(clientTraffic).key, clientToServer.key);
-  assertSameBytes("server traffic key", directionKeys(serverTraffic).key, serverToClient.key);
+  const traffic = trafficVector(earlySecret, parts.transcriptHash, parts.secrets);
 
   const vector = {
     inputs: {
@@ -91,11 +88,7 @@ export function fastConnectVector(negotiator: HeartbeatNegotiator, sessionSecret
     finished: hex(parts.ok.finished),
     reply_body: hex(replyBody),
     reply_frame: hex(encodeFrame(Command.FAST_CONNECT, 0, FAST_CONNECT.seq, replyBody)),
-    client_traffic_secret: hex(clientTraffic),
-    server_traffic_secret: hex(serverTraffic),
-    client_to_server: { key: hex(clientToServer.key), iv: hex(clientToServer.iv) },
-    server_to_client: { key: hex(serverToClient.key), iv: hex(serverToClient.iv) },
-    session_secret: hex(parts.secrets.sessionSecret),
+    ...traffic,
   };
   return { vector, secrets: parts.secrets };
 }

@@ -1,7 +1,7 @@
 import { startHandshake } from "../../client/flows/handshake-flow.js";
-import { deriveSecret, hkdfExtract, ZEROS } from "../../core/crypto/hkdf.js";
+import { hkdfExtract, ZEROS } from "../../core/crypto/hkdf.js";
 import { IdentityKey } from "../../core/crypto/identity-key.js";
-import { directionKeys, type EstablishedSecrets, signatureInput } from "../../core/crypto/key-schedule.js";
+import { type EstablishedSecrets, signatureInput } from "../../core/crypto/key-schedule.js";
 import { PinnedServerKey } from "../../core/crypto/pinned-server-key.js";
 import { ephemeralFromPrivate, x25519 } from "../../core/crypto/x25519.js";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
@@ -11,6 +11,7 @@ import { handshakeReplyParts, signedHandshakeOk } from "../../plugins/handshake/
 import type { HeartbeatNegotiator } from "../../plugins/heartbeat/heartbeat-negotiator.js";
 import { assertSameBytes, hex } from "./hex.js";
 import { HANDSHAKE, SERVER } from "./inputs.js";
+import { trafficVector } from "./traffic.js";
 
 export interface HandshakeResult {
   readonly vector: Record<string, unknown>;
@@ -55,11 +56,7 @@ export function handshakeVector(negotiator: HeartbeatNegotiator): HandshakeResul
 
   // Intermediate values, spelled out for implementers; they must give the same keys.
   const handshakeSecret = hkdfExtract(ZEROS, shared);
-  const clientTraffic = deriveSecret(handshakeSecret, "c ap traffic", parts.transcriptHash);
-  const serverTraffic = deriveSecret(handshakeSecret, "s ap traffic", parts.transcriptHash);
-  const { clientToServer, serverToClient } = parts.secrets.traffic;
-  assertSameBytes("client traffic key", directionKeys(clientTraffic).key, clientToServer.key);
-  assertSameBytes("server traffic key", directionKeys(serverTraffic).key, serverToClient.key);
+  const traffic = trafficVector(handshakeSecret, parts.transcriptHash, parts.secrets);
 
   const vector = {
     inputs: {
@@ -91,11 +88,7 @@ export function handshakeVector(negotiator: HeartbeatNegotiator): HandshakeResul
     reply_frame: hex(encodeFrame(Command.HANDSHAKE, 0, HANDSHAKE.seq, replyBody)),
     shared_secret: hex(shared),
     handshake_secret: hex(handshakeSecret),
-    client_traffic_secret: hex(clientTraffic),
-    server_traffic_secret: hex(serverTraffic),
-    client_to_server: { key: hex(clientToServer.key), iv: hex(clientToServer.iv) },
-    server_to_client: { key: hex(serverToClient.key), iv: hex(serverToClient.iv) },
-    session_secret: hex(parts.secrets.sessionSecret),
+    ...traffic,
   };
   return { vector, secrets: parts.secrets };
 }
