@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { IdentityKey } from "../../core/crypto/identity-key.js";
+import { TIMER_MAX_MS } from "../client-options.js";
 import { MPushClient } from "../mpush-client.js";
 import { FileSessionStorage } from "../session/file-session-storage.js";
 import { inspectFrames } from "./frame-inspector.js";
@@ -164,8 +165,6 @@ class UsageError extends Error {}
 
 /** The heartbeat bounds travel as uint32. */
 const UINT32_MAX = 0xffff_ffff;
-/** setTimeout fires after 1 ms for anything longer, with only a warning. */
-const TIMER_MAX_MS = 0x7fff_ffff;
 
 function integer(name: string, raw: string, max = UINT32_MAX): number {
   if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
