@@ -21,7 +21,7 @@ import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loa
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
 import { defaultMaxConnections } from "../runtime/open-files-limit.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
-import { connectEarly, createKeyv, disconnect, KEYV, sweepExpired } from "../session/keyv-factory.js";
+import { connectEarly, createKeyv, disconnect, KEYV, KEYV_NAME, sweepExpired } from "../session/keyv-factory.js";
 import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
 import { SESSION_STORE, type SessionStore } from "../session/session-store.js";
@@ -365,6 +365,7 @@ export class MPushServer implements ConnectionLifecycle {
         );
       }
     }
+    container.registerInstance(KEYV_NAME, this.storeName);
     if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
     if (config.session.store !== "memory") await this.probeStore();
   }

@@ -10,6 +10,9 @@ import { parseClusterUrl } from "../config/store-url.js";
  */
 export const KEYV: unique symbol = Symbol("mpush.Keyv");
 
+/** How logs name the session store: its URL without secrets, or "a plugin's Keyv". */
+export const KEYV_NAME: unique symbol = Symbol("mpush.KeyvName");
+
 /**
  * "memory"                      -> Keyv's in-process Map (one node only)
  * "redis://host:port[/db]"      -> one Redis (also rediss:// for TLS)

@@ -7,7 +7,7 @@ import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { LOGGER, type Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
-import { KEYV } from "./keyv-factory.js";
+import { KEYV, KEYV_NAME } from "./keyv-factory.js";
 import { NonceLedger } from "./nonce-ledger.js";
 import { RecordCache } from "./record-cache.js";
 import { RedisCommands } from "./redis-commands.js";
@@ -72,6 +72,7 @@ export class KeyvSessionStore implements SessionStore {
     @inject(CONFIG) private readonly config: ServerConfig,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(LOGGER) log?: Logger,
+    @inject(KEYV_NAME) private readonly storeName = redactUrl(config.session.store),
   ) {
     this.inProcess = (keyv.store as object).constructor === Map;
     this.recoveryLog = log && throttledLog(log, "info", STORM_LOG_INTERVAL_MS);
@@ -246,6 +247,6 @@ export class KeyvSessionStore implements SessionStore {
    */
   private recovered(): void {
     this.failing = false;
-    this.recoveryLog?.({ store: redactUrl(this.config.session.store) }, "session store answers again");
+    this.recoveryLog?.({ store: this.storeName }, "session store answers again");
   }
 }

@@ -56,6 +56,13 @@ test("a plugin's Keyv that would swallow its errors is made to throw them: a fai
   t.teardown(() => other.close());
   const reply = await sendFastConnect(other, fastConnectRequest(ticketOf(session)).body);
   t.is(errorCodeOf(reply), ErrorCode.STORE_UNAVAILABLE);
+
+  // A handshake's save is a write that succeeds: the outage is over, and its end names this store.
+  control.fail = false;
+  const third = await RawClient.open(server.port);
+  t.teardown(() => third.close());
+  await rawHandshake(third, pinnedKey(server.keyFile));
+  t.is(lines.find((line) => line.msg === "session store answers again")?.store, "a plugin's Keyv");
 });
 
 test("a plugin's Keyv that already throws its errors is left as it is, without a word", async (t) => {
