@@ -52,13 +52,22 @@ export function throttledLog(
     // pino's err serializer names the type after the constructor, and adds the causes to the message.
     const type = err.constructor.name;
     const message = withCauses(err);
-    if (shown?.type !== type || shown.message !== message) {
-      shown = { type, message };
+    // An AggregateError (a connect to every address of a host) says what failed only in its errors.
+    const errors =
+      err instanceof AggregateError ? err.errors.map((e) => (e instanceof Error ? withCauses(e) : String(e))) : [];
+    const seen = [message, ...errors].join("\n");
+    if (shown?.type !== type || shown.message !== seen) {
+      shown = { type, message: seen };
       return fields;
     }
     const { code } = err as { code?: unknown };
     // Null prototype: pino serializes anything with a string message as an error (with an empty stack), and would type a plain object "Object".
-    const brief = Object.assign(Object.create(null), { type, message }, code === undefined ? {} : { code });
+    const brief = Object.assign(
+      Object.create(null),
+      { type, message },
+      code === undefined ? {} : { code },
+      errors.length === 0 ? {} : { errors },
+    );
     return { ...fields, err: brief };
   };
   const emit = (fields: object, message: string, at: number) => {

@@ -106,6 +106,31 @@ test("within a storm, the error already logged in full is logged again without i
   t.false("stack" in Object(calls[1]?.fields.err));
 });
 
+test("an AggregateError is compacted with its errors' messages, and other errors inside make it another error", (t) => {
+  const { calls, warn, clock } = manualWarn();
+  // As Node reports a connect to a host that resolves to two addresses, both refusing.
+  const both = () =>
+    Object.assign(new AggregateError([refused("connect ECONNREFUSED ::1:6379"), refused()], ""), {
+      code: "ECONNREFUSED",
+    });
+  warn({ err: both() }, "session store error");
+  clock.now = 1000;
+  warn({ err: both() }, "session store error");
+  clock.now = 2000;
+  const other = new AggregateError([refused("connect ECONNREFUSED ::1:6380")], "");
+  warn({ err: other }, "session store error");
+  t.deepEqual(
+    { ...(calls[1]?.fields.err as object) },
+    {
+      type: "AggregateError",
+      message: "",
+      code: "ECONNREFUSED",
+      errors: ["connect ECONNREFUSED ::1:6379", "connect ECONNREFUSED 127.0.0.1:6379"],
+    },
+  );
+  t.is(calls[2]?.fields.err, other, "other errors inside: logged in full");
+});
+
 test("an error of another message or type is logged in full again", (t) => {
   const { calls, warn, clock } = manualWarn();
   warn({ err: refused() }, "session store error");
