@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import test from "ava";
+import { FRAMES_PER_TURN, HEARTBEATS_PER_TURN } from "../../../core/connection/server-connection.js";
 import type { TrafficKeys } from "../../../core/crypto/key-schedule.js";
 import { RecordCipher } from "../../../core/crypto/record-cipher.js";
 import type { CommandHandler, HandlerContext } from "../../../core/dispatch/command-handler.js";
@@ -149,6 +150,61 @@ test("the replies to one read are written corked, and handed on together once th
       [Command.ERROR, 3],
     ],
   );
+});
+
+test("one read's frames beyond FRAMES_PER_TURN wait for the next turns of the event loop, in order, reading paused meanwhile", async (t) => {
+  const { connection, receive, transport } = memoryConnection([new FlagsEchoHandler()], {
+    config: { maxQueuedFrames: 32 },
+  });
+  connection.establish(SESSION);
+  const count = FRAMES_PER_TURN * 3 + 10;
+  receive(Buffer.concat(Array.from({ length: count }, (_, i) => encodeFrame(151, 0, i + 1, Buffer.from("x")))));
+  t.is(transport.packets.length, FRAMES_PER_TURN, "the rest of the read waits: other connections go first");
+  t.true(transport.paused, "the backlog pauses reading");
+  await new Promise(setImmediate);
+  t.is(transport.packets.length, FRAMES_PER_TURN * 2);
+  for (let turn = 0; turn < 3; turn++) await new Promise(setImmediate);
+  t.deepEqual(
+    transport.packets.map((p) => p.seq),
+    Array.from({ length: count }, (_, i) => i + 1),
+  );
+  t.false(transport.paused);
+  t.true(connection.isOpen);
+});
+
+test("0xDF bytes do not count against a turn: a read of them and a few frames is worked through at once", (t) => {
+  const { connection, receive, transport } = memoryConnection([new HeartbeatHandler(), new FlagsEchoHandler()]);
+  connection.establish(SESSION);
+  receive(Buffer.concat([Buffer.alloc(FRAMES_PER_TURN * 4, 0xdf), encodeFrame(151, 0, 1, Buffer.from("x"))]));
+  t.is(transport.packets.length, FRAMES_PER_TURN * 4 + 1);
+  t.is(transport.packets.at(-1)?.seq, 1);
+});
+
+test("a read that brings HEARTBEATS_PER_TURN 0xDF bytes echoes them all, then stops reading until the next turn", async (t) => {
+  const { receive, transport } = memoryConnection([new HeartbeatHandler()]);
+  receive(Buffer.alloc(HEARTBEATS_PER_TURN - 1, 0xdf));
+  t.false(transport.paused, "fewer leave reading on");
+  receive(Buffer.alloc(HEARTBEATS_PER_TURN, 0xdf));
+  t.is(transport.packets.length, HEARTBEATS_PER_TURN * 2 - 1);
+  t.is(transport.writes, 2, "one write per read, as before");
+  t.true(transport.paused, "one pump of 0xDF is not read read after read within one turn");
+  await new Promise(setImmediate);
+  t.false(transport.paused);
+  t.is(transport.pauses, 1);
+});
+
+test("close() while a read waits for its next turn ends the connection then; the waiting frames are dropped", async (t) => {
+  const { connection, receive, transport, lifecycle } = memoryConnection([new FlagsEchoHandler()]);
+  connection.establish(SESSION);
+  receive(
+    Buffer.concat(Array.from({ length: FRAMES_PER_TURN + 5 }, (_, i) => encodeFrame(151, 0, i + 1, Buffer.from("x")))),
+  );
+  connection.close("test");
+  await new Promise(setImmediate);
+  await new Promise(setImmediate);
+  t.is(transport.packets.length, FRAMES_PER_TURN);
+  t.true(transport.ended);
+  t.deepEqual(lifecycle.closedWith, ["test"]);
 });
 
 test("every inbound chunk refreshes lastReadAt, even a partial frame", (t) => {
