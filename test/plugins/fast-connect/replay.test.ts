@@ -29,6 +29,17 @@ test("a timestamp outside the window, past or future, is REPLAYED and does not c
   t.is(ok.cmd, Command.FAST_CONNECT);
 });
 
+test("a timestamp beyond ±(2^53 - 1) is MALFORMED_BODY, as protocol.md says, and consumes nothing", async (t) => {
+  const server = await startServer();
+  t.teardown(server.close);
+  const session = await handshakeOn(server);
+  for (const timestampMs of [2 ** 53 + 2, -(2 ** 60)]) {
+    const reply = await fastConnectOn(server, fastConnectRequest(ticketOf(session), { timestampMs }).body);
+    t.is(errorCodeOf(reply), ErrorCode.MALFORMED_BODY, `timestamp ${timestampMs}`);
+  }
+  t.is((await fastConnectOn(server, fastConnectRequest(ticketOf(session)).body)).cmd, Command.FAST_CONNECT);
+});
+
 test("a reused nonce is REPLAYED even when the session is still in the store", async (t) => {
   // A store that never deletes: the rotated-away session stays, so only the nonce claim can refuse.
   const server = await startServer({ session: { replayWindowMs: WINDOW } }, [{ plugin: keepingStorePlugin }]);
