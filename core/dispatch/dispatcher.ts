@@ -2,7 +2,7 @@ import type { ServerConfig } from "../config/config.js";
 import type { PacketSink, ServerConnection } from "../connection/server-connection.js";
 import { errorCodeProblem, ProtocolError } from "../errors/protocol-error.js";
 import type { Logger } from "../log/logger.js";
-import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
 import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
 import { type HandlerDeadline, HandlerTimeoutError } from "./handler-deadline.js";
@@ -38,7 +38,7 @@ export class Dispatcher implements PacketSink {
     private readonly deadline?: HandlerDeadline,
   ) {}
 
-  private readonly failureLogs = new Map<HandlerEntry, ReturnType<typeof throttledLog>>();
+  private readonly failureLogs = new Map<HandlerEntry, ThrottledLog>();
 
   dispatch(connection: ServerConnection, packet: Packet): void | Promise<void> {
     const entry = this.registry.get(packet.cmd);
@@ -190,7 +190,7 @@ export class Dispatcher implements PacketSink {
   }
 
   /** Per handler: a bug any client can trigger on every request must not flood the log, nor hide another handler's. */
-  private failureLog(entry: HandlerEntry): ReturnType<typeof throttledLog> {
+  private failureLog(entry: HandlerEntry): ThrottledLog {
     let log = this.failureLogs.get(entry);
     if (log === undefined) {
       log = throttledLog(this.log, "error", STORM_LOG_INTERVAL_MS);

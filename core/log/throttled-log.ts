@@ -10,6 +10,9 @@ export const STORM_LOG_INTERVAL_MS = 5000;
 /** Runs `flush` after `ms`; the default timer does not keep the process alive. */
 export type Schedule = (flush: () => void, ms: number) => void;
 
+/** A throttled logger: call it as often as events happen; it decides what reaches the log. */
+export type ThrottledLog = (fields: object, message: string) => void;
+
 const unrefTimer: Schedule = (flush, ms) => {
   setTimeout(flush, ms).unref();
 };
@@ -29,7 +32,7 @@ export function throttledWarn(
   intervalMs: number,
   now: () => number = steadyNow,
   schedule: Schedule = unrefTimer,
-) {
+): ThrottledLog {
   return throttledLog(log, "warn", intervalMs, now, schedule);
 }
 
@@ -40,7 +43,7 @@ export function throttledLog(
   intervalMs: number,
   now: () => number = steadyNow,
   schedule: Schedule = unrefTimer,
-) {
+): ThrottledLog {
   let last = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   let held: { fields: object; message: string } | undefined;

@@ -14,7 +14,7 @@ import { HandlerDeadline } from "../dispatch/handler-deadline.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
 import { BootError, ListenError, PluginLoadError } from "../errors/boot-errors.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
-import { STORM_LOG_INTERVAL_MS, throttledLog, throttledWarn } from "../log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog, throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
 import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
@@ -68,7 +68,7 @@ export class MPushServer implements ConnectionLifecycle {
   /** The session store as the listening line names it. */
   private storeName: string;
   /** Anyone can send garbage on as many connections as they like: the log line must not scale with it. */
-  private readonly violation: ReturnType<typeof throttledLog>;
+  private readonly violation: ThrottledLog;
 
   private constructor(
     readonly config: ServerConfig,

@@ -5,7 +5,7 @@ import { redactUrl } from "../config/redact-url.js";
 import { IDENTITY_KEY, type IdentityKey } from "../crypto/identity-key.js";
 import { pooledRandomBytes } from "../crypto/random-pool.js";
 import { LOGGER, type Logger } from "../log/logger.js";
-import { STORM_LOG_INTERVAL_MS, throttledLog } from "../log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog } from "../log/throttled-log.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV, KEYV_NAME } from "./keyv-factory.js";
 import { NonceLedger } from "./nonce-ledger.js";
@@ -58,7 +58,7 @@ export class KeyvSessionStore implements SessionStore {
   /** While failing, one write every STORM_LOG_INTERVAL_MS: a node without traffic still says when the outage ends. */
   private recoveryProbe: NodeJS.Timeout | undefined;
   private disposed = false;
-  private readonly recoveryLog: ReturnType<typeof throttledLog> | undefined;
+  private readonly recoveryLog: ThrottledLog | undefined;
   /**
    * Keyv's own default store, a plain Map: every operation settles within the
    * call, so a deadline timer per operation would only cost. Any other store,

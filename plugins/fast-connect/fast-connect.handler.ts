@@ -25,7 +25,7 @@ import {
   type StoredSession,
   StoreUnavailableError,
 } from "../../core/index.js";
-import { STORM_LOG_INTERVAL_MS, throttledWarn } from "../../core/log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledWarn } from "../../core/log/throttled-log.js";
 import { FastConnectHello, FastConnectOk, FastConnectRequest } from "../../core/protocol/index.js";
 import { DEVICE_ID_MAX_BYTES, requireBytes, requireText } from "../../core/session/field-rules.js";
 import { fastConnectReplyParts } from "./fast-connect-reply.js";
@@ -61,7 +61,7 @@ export class FastConnectHandler implements CommandHandler<FastConnectRequest> {
     this.storeDown = throttledWarn(log, STORM_LOG_INTERVAL_MS);
   }
 
-  private readonly storeDown: ReturnType<typeof throttledWarn>;
+  private readonly storeDown: ThrottledLog;
 
   async handle(request: FastConnectRequest, context: HandlerContext): Promise<Reply> {
     if (context.connection.session) {

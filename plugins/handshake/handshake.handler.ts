@@ -26,7 +26,7 @@ import {
   StoreUnavailableError,
   TokenBucket,
 } from "../../core/index.js";
-import { STORM_LOG_INTERVAL_MS, throttledWarn } from "../../core/log/throttled-log.js";
+import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledWarn } from "../../core/log/throttled-log.js";
 import { HandshakeOk, HandshakeRequest } from "../../core/protocol/index.js";
 import {
   CLIENT_TEXT_MAX_BYTES,
@@ -71,8 +71,8 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
     this.admission = rate > 0 ? new TokenBucket(rate, rate, clock.steady()) : undefined;
   }
 
-  private readonly storeDown: ReturnType<typeof throttledWarn>;
-  private readonly overloaded: ReturnType<typeof throttledWarn>;
+  private readonly storeDown: ThrottledLog;
+  private readonly overloaded: ThrottledLog;
   /** Bounds the costly path (X25519, Ed25519, a store write), so a storm of them cannot starve resumes. */
   private readonly admission: TokenBucket | undefined;
 
