@@ -60,6 +60,28 @@ export const FRAMES_PER_TURN = 64;
  */
 export const HEARTBEATS_PER_TURN = 16_384;
 
+let turn = 0;
+let turnEnding = false;
+
+/**
+ * The current turn of the event loop, as far as reads are concerned: one
+ * setImmediate for the whole process ends it, after all of the turn's reads.
+ * Node may give one connection up to 32 reads in a turn, so a budget reset per
+ * read would be no budget.
+ */
+function currentTurn(): number {
+  if (!turnEnding) {
+    turnEnding = true;
+    setImmediate(endTurn);
+  }
+  return turn;
+}
+
+function endTurn(): void {
+  turn++;
+  turnEnding = false;
+}
+
 /**
  * The server side of one connection: frames in, record layer, a per-connection
  * queue so packets are handled strictly in order, frames out. Everything a
@@ -80,6 +102,8 @@ export class ServerConnection implements Connection {
   private queue: Packet[] = [];
   /** A packet is in hand: an async handler runs, or the connection waits for its next turn. */
   private busy = false;
+  /** The turn the two counts below belong to. */
+  private countedTurn = -1;
   private framesThisTurn = 0;
   private heartbeatsThisTurn = 0;
   /** A read brought HEARTBEATS_PER_TURN: reading waits for the next turn. */
@@ -128,8 +152,12 @@ export class ServerConnection implements Connection {
   receive(chunk: Buffer): void {
     if (this.state !== OPEN) return;
     this.lastReadAt = this.clock.steady();
-    this.framesThisTurn = 0;
-    this.heartbeatsThisTurn = 0;
+    const now = currentTurn();
+    if (now !== this.countedTurn) {
+      this.countedTurn = now;
+      this.framesThisTurn = 0;
+      this.heartbeatsThisTurn = 0;
+    }
     this.startBatch();
     try {
       this.decoder.push(chunk, this.onPacket);
@@ -302,8 +330,11 @@ export class ServerConnection implements Connection {
     this.updateFlow();
   };
 
+  /** The held frames' turn: its share counts toward the turn it runs in, so reads later in that turn wait. */
   private readonly nextTurn = (): void => {
+    this.countedTurn = currentTurn();
     this.framesThisTurn = 0;
+    this.heartbeatsThisTurn = 0;
     this.afterAsync();
   };
 

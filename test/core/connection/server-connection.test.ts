@@ -172,6 +172,20 @@ test("one read's frames beyond FRAMES_PER_TURN wait for the next turns of the ev
   t.true(connection.isOpen);
 });
 
+test("the share is per turn of the event loop, not per read: Node may hand one connection many reads in a turn", async (t) => {
+  const { connection, receive, transport } = memoryConnection([new FlagsEchoHandler()]);
+  connection.establish(SESSION);
+  const read = (from: number) =>
+    receive(Buffer.concat(Array.from({ length: 40 }, (_, i) => encodeFrame(151, 0, from + i, Buffer.from("x")))));
+  read(1);
+  read(41);
+  t.is(transport.packets.length, FRAMES_PER_TURN, "two reads of 40 in one turn: 64 handled");
+  await new Promise(setImmediate);
+  t.is(transport.packets.length, 80);
+  read(81);
+  t.is(transport.packets.length, 120, "a read in a later turn has a share of its own");
+});
+
 test("0xDF bytes do not count against a turn: a read of them and a few frames is worked through at once", (t) => {
   const { connection, receive, transport } = memoryConnection([new HeartbeatHandler(), new FlagsEchoHandler()]);
   connection.establish(SESSION);
