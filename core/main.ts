@@ -1,18 +1,23 @@
 import "reflect-metadata";
 import { loadConfig, unknownVariables } from "./config/load-config.js";
 import { BootError } from "./errors/boot-errors.js";
-import { createStdoutLog } from "./log/logger.js";
+import { createStdoutLog, type StdoutLog } from "./log/logger.js";
 import { MPushServer } from "./server/server.js";
 
-/** How long an exit waits for a stdout reader that takes nothing before it drops the last log lines. */
-const LOG_FLUSH_AT_EXIT_MS = 2000;
+/** Before the process exits, how long its last log lines may wait for a reader that has fallen behind. */
+const LOG_DRAIN_MS = 1000;
+
+let stdout: StdoutLog | undefined;
+
+async function exit(code: number): Promise<never> {
+  await stdout?.drain(LOG_DRAIN_MS);
+  process.exit(code);
+}
 
 /** `npm start`: embedded defaults, then $MPUSH_CONFIG, then MPUSH_* variables. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const stdout = createStdoutLog(config.logLevel);
-  // Ahead of pino's own exit flush, which would wait forever on a full pipe; every way out passes here.
-  process.prependListener("exit", () => stdout.flushBeforeExit(LOG_FLUSH_AT_EXIT_MS));
+  stdout = createStdoutLog(config.logLevel);
   const log = stdout.logger;
   for (const { name, nearest } of unknownVariables(process.env)) {
     log.warn(
@@ -28,10 +33,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, "shutting down");
     server.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         log.error({ err: error }, "shutdown failed");
-        process.exit(1);
+        return exit(1);
       },
     );
   };
@@ -44,5 +49,5 @@ main().catch((error: unknown) => {
   process.stderr.write(`mpush: failed to start: ${message}\n`);
   if (error instanceof Error && error.cause)
     process.stderr.write(`  caused by: ${(error.cause as Error).message ?? error.cause}\n`);
-  process.exit(1);
+  return exit(1);
 });

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { FdWriter } from "./fd-writer.js";
 
 export type Logger = pino.Logger;
 
@@ -9,6 +10,9 @@ export const LOGGER: unique symbol = Symbol("mpush.Logger");
  * dropped (and counted), so a reader that stops reading costs bounded memory.
  */
 export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+
+/** At exit, how long what is left of the logs may wait for a reader that takes nothing. */
+export const LOG_FLUSH_AT_EXIT_MS = 1000;
 
 /**
  * Structured JSON logs. Nothing logs bodies or key material by design; the
@@ -21,60 +25,49 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 export interface StdoutLog {
   readonly logger: Logger;
-  /**
-   * Call right before `process.exit`: writes out what is buffered, giving up
-   * after `deadlineMs` of a reader that takes nothing. Without it, pino's own
-   * flush at exit retries a full pipe forever and the process never exits.
-   */
-  flushBeforeExit(deadlineMs: number): void;
+  /** Resolves once every line so far is written, the reader is gone, or `deadlineMs` passed. */
+  drain(deadlineMs: number): Promise<void>;
 }
 
 /**
- * Asynchronous writes to `fd` (stdout), so a slow reader never stalls the
- * event loop. Lines past `maxBufferedBytes` are dropped; once the reader takes
- * lines again, one warning says how many were lost.
+ * Logs to `fd` (stdout) through an FdWriter: a slow reader never stalls the
+ * event loop, and one that stops costs at most `maxBufferedBytes`; once it
+ * takes lines again, one warning says how many were dropped. At process exit
+ * what is left is written, for at most LOG_FLUSH_AT_EXIT_MS.
  */
 export function createStdoutLog(
   level: string,
   { fd = 1, maxBufferedBytes = MAX_BUFFERED_LOG_BYTES }: { fd?: number; maxBufferedBytes?: number } = {},
 ): StdoutLog {
-  let giveUpAt = Number.POSITIVE_INFINITY;
-  const destination = pino.destination({
-    fd,
-    sync: false,
-    maxLength: maxBufferedBytes,
-    retryEAGAIN: () => Date.now() < giveUpAt,
-  });
-  const logger = pino(loggerOptions(level), destination);
-  let dropped = 0;
-  const reportDropped = () => {
-    const droppedLines = dropped;
+  // Asking for process.stdout has libuv make a pipe or socket non-blocking: a write to a full pipe then
+  // fails with EAGAIN instead of holding a thread-pool thread, which would hold the process's exit too.
+  // (A terminal stays blocking: one stopped with Ctrl-S can still hold the exit.)
+  if (fd === 1) process.stdout.writable;
+  const writer = new FdWriter(fd, maxBufferedBytes, () => {
+    const droppedLines = writer.dropped;
+    if (droppedLines === 0) return;
+    writer.dropped = 0;
     logger.warn({ droppedLines }, "log lines were dropped: stdout was not being read");
     // The report itself may not fit yet; then it is tried again after the next write.
-    dropped = dropped === droppedLines ? 0 : droppedLines;
-  };
-  destination.on("drop", () => {
-    dropped++;
+    if (writer.dropped > 0) writer.dropped = droppedLines;
   });
-  destination.on("write", () => {
-    // After the tick: "write" is told before the written bytes leave the buffer's count.
-    if (dropped > 0) process.nextTick(reportDropped);
-  });
-  return {
-    logger,
-    flushBeforeExit(deadlineMs) {
-      giveUpAt = Date.now() + deadlineMs;
-      try {
-        destination.flushSync();
-        giveUpAt = Number.POSITIVE_INFINITY;
-      } catch {
-        // The reader took nothing until the deadline: what is left is lost, and the exit goes on.
-        // A write still in flight fails on its next retry, with nobody left to tell.
-        destination.on("error", () => {});
-        destination.destroy();
-      }
-    },
-  };
+  const logger = pino(loggerOptions(level), writer);
+  flushedAtExit(writer);
+  return { logger, drain: (deadlineMs) => writer.drain(deadlineMs) };
+}
+
+const writers = new Set<WeakRef<FdWriter>>();
+
+/** One exit listener for every writer; a writer nothing refers to any more is forgotten. */
+function flushedAtExit(writer: FdWriter): void {
+  if (writers.size === 0) {
+    process.prependListener("exit", () => {
+      const giveUpAt = Date.now() + LOG_FLUSH_AT_EXIT_MS;
+      for (const ref of writers) ref.deref()?.flushSync(Math.max(0, giveUpAt - Date.now()));
+    });
+  }
+  for (const ref of writers) if (ref.deref() === undefined) writers.delete(ref);
+  writers.add(new WeakRef(writer));
 }
 
 function loggerOptions(level: string): pino.LoggerOptions {

@@ -3,27 +3,28 @@ import { closeSync, constants, mkdtempSync, openSync, readSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { createStdoutLog } from "../../../core/log/logger.js";
+import { FdWriter } from "../../../core/log/fd-writer.js";
+import { createStdoutLog, MAX_BUFFERED_LOG_BYTES } from "../../../core/log/logger.js";
 import { sleep } from "../../helpers/wait.js";
 
 /**
  * Both ends of a named pipe, non-blocking as a server's stdout pipe is; nothing reads it until the
  * test does. The write end is closed at teardown unless a logger given up on closed it already.
  */
-function pipe(t: { teardown(fn: () => void): void }, { closeWriter = true } = {}): { reader: number; writer: number } {
+function pipe(t: { teardown(fn: () => void): void }, { closeReader = true } = {}): { reader: number; writer: number } {
   const path = join(mkdtempSync(join(tmpdir(), "mpush-log-")), "fifo");
   execFileSync("mkfifo", [path]);
   const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const writer = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
   t.teardown(() => {
-    closeSync(reader);
-    if (closeWriter) closeSync(writer);
+    if (closeReader) closeSync(reader);
+    closeSync(writer);
   });
   return { reader, writer };
 }
 
-/** Everything the pipe holds now, as JSON lines. */
-function drain(reader: number): { msg: string; n?: number; droppedLines?: number }[] {
+/** Everything the pipe holds now. */
+function drainText(reader: number): string {
   const chunks: Buffer[] = [];
   const buffer = Buffer.alloc(65536);
   for (;;) {
@@ -36,11 +37,14 @@ function drain(reader: number): { msg: string; n?: number; droppedLines?: number
       throw error;
     }
   }
-  // A writer given up on may leave half a line: only whole lines count.
-  return Buffer.concat(chunks)
-    .toString()
+  return Buffer.concat(chunks).toString();
+}
+
+/** Everything the pipe holds now, as JSON lines. */
+function drain(reader: number): { msg: string; n?: number; droppedLines?: number }[] {
+  return drainText(reader)
     .split("\n")
-    .slice(0, -1)
+    .filter(Boolean)
     .map((line) => JSON.parse(line));
 }
 
@@ -75,13 +79,59 @@ test("a stdout nobody reads costs bounded memory: lines past the bound are dropp
   );
 });
 
-test("flushBeforeExit gives up on a reader that takes nothing, after its deadline", (t) => {
-  const { reader, writer } = pipe(t, { closeWriter: false });
-  const { logger, flushBeforeExit } = createStdoutLog("info", { fd: writer });
-  for (let n = 0; n < 2000; n++) logger.info({ n }, "a line of about a hundred bytes, to fill the pipe");
+test("at exit, flushSync gives up on a reader that takes nothing, after its deadline", async (t) => {
+  const { reader, writer } = pipe(t);
+  const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
+  for (let n = 0; n < 2000; n++) out.write(`${"x".repeat(100)} ${n}\n`);
+  await sleep(50);
   const started = Date.now();
-  flushBeforeExit(300);
+  out.flushSync(300);
   const waited = Date.now() - started;
-  t.true(waited >= 300 && waited < 2000, `waited ${waited} ms`);
-  t.true(drain(reader).length > 0, "what fitted in the pipe was written");
+  t.true(waited >= 250 && waited < 2000, `waited ${waited} ms`);
+  t.true(drainText(reader).length > 0, "what fitted in the pipe was written");
+});
+
+test("a reader that is gone ends the writing: later lines are dropped quietly, and flushSync returns at once", async (t) => {
+  const { reader, writer } = pipe(t, { closeReader: false });
+  const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
+  for (let n = 0; n < 2000; n++) out.write(`${"x".repeat(100)} ${n}\n`);
+  await sleep(50);
+  closeSync(reader);
+  for (let n = 0; n < 10; n++) out.write("after\n");
+  await sleep(250);
+  const started = Date.now();
+  out.flushSync(5000);
+  t.true(Date.now() - started < 500, "EPIPE is not retried");
+  await out.drain(5000);
+});
+
+test("at exit after a stall, the chunk awaiting its retry is written first: every line, in order", async (t) => {
+  const { reader, writer } = pipe(t);
+  const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
+  const lines = 1000;
+  for (let n = 0; n < lines; n++) out.write(`${"x".repeat(100)} ${n}\n`);
+  await sleep(50);
+  // The reader takes what the pipe holds while a retry waits, then the process exits.
+  let text = drainText(reader);
+  out.flushSync(1000);
+  text += drainText(reader);
+  const numbers = text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => Number(line.split(" ")[1]));
+  t.deepEqual(numbers, [...Array(lines).keys()]);
+});
+
+test("drain resolves once the reader has taken every line, or at its deadline when it takes none", async (t) => {
+  const { reader, writer } = pipe(t);
+  const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
+  for (let n = 0; n < 2000; n++) out.write(`${"x".repeat(100)} ${n}\n`);
+  const started = Date.now();
+  await out.drain(300);
+  t.true(Date.now() - started >= 250, "nobody reads: the deadline ends the wait");
+  const reading = setInterval(() => drainText(reader), 5);
+  t.teardown(() => clearInterval(reading));
+  const again = Date.now();
+  await out.drain(5000);
+  t.true(Date.now() - again < 4000, "a reader that reads lets it end before its deadline");
 });
