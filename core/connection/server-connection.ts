@@ -7,6 +7,7 @@ import { FrameFlag, HEARTBEAT_BYTE, HEARTBEAT_PACKET, type Packet } from "../pro
 import type { Clock } from "../runtime/clock.js";
 import type { SessionContext } from "../session/session-context.js";
 import type { ByteTransport, Connection } from "./connection.js";
+import { currentTurn } from "./event-loop-turn.js";
 
 /** Where a connection's packets go, one at a time and in order. */
 export interface PacketSink {
@@ -59,28 +60,6 @@ export const FRAMES_PER_TURN = 64;
  * Otherwise one pump of 0xDF is read 64 KiB after 64 KiB within a single turn.
  */
 export const HEARTBEATS_PER_TURN = 16_384;
-
-let turn = 0;
-let turnEnding = false;
-
-/**
- * The current turn of the event loop, as far as reads are concerned: one
- * setImmediate for the whole process ends it, after all of the turn's reads.
- * Node may give one connection up to 32 reads in a turn, so a budget reset per
- * read would be no budget.
- */
-function currentTurn(): number {
-  if (!turnEnding) {
-    turnEnding = true;
-    setImmediate(endTurn);
-  }
-  return turn;
-}
-
-function endTurn(): void {
-  turn++;
-  turnEnding = false;
-}
 
 /**
  * The server side of one connection: frames in, record layer, a per-connection
