@@ -29,45 +29,37 @@ export interface StdoutLog {
   drain(deadlineMs: number): Promise<void>;
 }
 
+/** One writer per descriptor, however many loggers share it: two would tear each other's lines. */
+const writers = new Map<number, FdWriter>();
+
 /**
- * Logs to `fd` (stdout) through an FdWriter: a slow reader never stalls the
- * event loop, and one that stops costs at most `maxBufferedBytes`; once it
- * takes lines again, one warning says how many were dropped. At process exit
- * what is left is written, for at most LOG_FLUSH_AT_EXIT_MS.
+ * Logs to `fd` (stdout) through its FdWriter: a slow reader never stalls the
+ * event loop, and one that stops costs at most `maxBufferedBytes` (set by the
+ * first logger of the descriptor); once it takes lines again, one warning says
+ * how many were dropped. At process exit what is left is written, for at most
+ * LOG_FLUSH_AT_EXIT_MS.
  */
 export function createStdoutLog(
   level: string,
   { fd = 1, maxBufferedBytes = MAX_BUFFERED_LOG_BYTES }: { fd?: number; maxBufferedBytes?: number } = {},
 ): StdoutLog {
-  // Asking for process.stdout has libuv make a pipe or socket non-blocking: a write to a full pipe then
-  // fails with EAGAIN instead of holding a thread-pool thread, which would hold the process's exit too.
-  // (A terminal stays blocking: one stopped with Ctrl-S can still hold the exit.)
-  if (fd === 1) process.stdout.writable;
-  const writer = new FdWriter(fd, maxBufferedBytes, () => {
-    const droppedLines = writer.dropped;
-    if (droppedLines === 0) return;
-    writer.dropped = 0;
-    logger.warn({ droppedLines }, "log lines were dropped: stdout was not being read");
-    // The report itself may not fit yet; then it is tried again after the next write.
-    if (writer.dropped > 0) writer.dropped = droppedLines;
-  });
-  const logger = pino(loggerOptions(level), writer);
-  flushedAtExit(writer);
-  return { logger, drain: (deadlineMs) => writer.drain(deadlineMs) };
+  let writer = writers.get(fd);
+  if (writer === undefined) {
+    // Asking for process.stdout has libuv make a pipe or socket non-blocking: a write to a full pipe
+    // then fails with EAGAIN instead of holding a thread-pool thread, which would hold the exit too.
+    // (A terminal stays blocking, and so does a pipe a child process was given as its stdout.)
+    if (fd === 1) process.stdout.writable;
+    if (writers.size === 0) process.prependListener("exit", flushAtExit);
+    writer = new FdWriter(fd, maxBufferedBytes);
+    writers.set(fd, writer);
+  }
+  const shared = writer;
+  return { logger: pino(loggerOptions(level), shared), drain: (deadlineMs) => shared.drain(deadlineMs) };
 }
 
-const writers = new Set<WeakRef<FdWriter>>();
-
-/** One exit listener for every writer; a writer nothing refers to any more is forgotten. */
-function flushedAtExit(writer: FdWriter): void {
-  if (writers.size === 0) {
-    process.prependListener("exit", () => {
-      const giveUpAt = Date.now() + LOG_FLUSH_AT_EXIT_MS;
-      for (const ref of writers) ref.deref()?.flushSync(Math.max(0, giveUpAt - Date.now()));
-    });
-  }
-  for (const ref of writers) if (ref.deref() === undefined) writers.delete(ref);
-  writers.add(new WeakRef(writer));
+function flushAtExit(): void {
+  const giveUpAt = Date.now() + LOG_FLUSH_AT_EXIT_MS;
+  for (const writer of writers.values()) writer.flushSync(Math.max(0, giveUpAt - Date.now()));
 }
 
 function loggerOptions(level: string): pino.LoggerOptions {
