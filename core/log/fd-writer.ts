@@ -50,6 +50,11 @@ export class FdWriter {
     if (this.unsent.length === 0) this.sendQueued();
   }
 
+  /** An fs.write is outstanding: at exit its bytes are neither waited for nor written again. */
+  get writeInFlight(): boolean {
+    return this.writing;
+  }
+
   /** Resolves once everything queued is written, the reader is gone, or `deadlineMs` passed. */
   drain(deadlineMs: number): Promise<void> {
     if (this.unsent.length === 0) return Promise.resolve();

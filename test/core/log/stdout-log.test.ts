@@ -24,6 +24,12 @@ function pipe(t: { teardown(fn: () => void): void }, { closeReader = true } = {}
   return { reader, writer };
 }
 
+/** Resolves once no write of `out` is outstanding (a full pipe leaves it waiting for a retry instead). */
+async function stalled(out: FdWriter): Promise<void> {
+  await sleep(50);
+  while (out.writeInFlight) await sleep(1);
+}
+
 /** Everything the pipe holds now. */
 function drainText(reader: number): string {
   const chunks: Buffer[] = [];
@@ -87,7 +93,7 @@ test.serial("at exit, flushSync gives up on a reader that takes nothing, after i
   const { reader, writer } = pipe(t);
   const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
   for (let n = 0; n < 2000; n++) out.write(`${"x".repeat(100)} ${n}\n`);
-  await sleep(50);
+  await stalled(out);
   const started = Date.now();
   out.flushSync(300);
   const waited = Date.now() - started;
@@ -117,7 +123,7 @@ test.serial("at exit after a stall, the chunk awaiting its retry is written firs
   const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
   const lines = 1000;
   for (let n = 0; n < lines; n++) out.write(`${"x".repeat(100)} ${n}\n`);
-  await sleep(50);
+  await stalled(out);
   // The reader takes what the pipe holds while a retry waits, then the process exits.
   let text = drainText(reader);
   out.flushSync(1000);
@@ -171,7 +177,7 @@ test.serial(
     const { reader, writer } = pipe(t);
     const out = new FdWriter(writer, MAX_BUFFERED_LOG_BYTES);
     for (let n = 0; n < 1000; n++) out.write(`${JSON.stringify({ n, msg: "m".repeat(80) })}\n`);
-    await sleep(50);
+    await stalled(out);
     out.flushSync(100);
     // The server restarted on the same pipe: its first line must not be glued to half of one.
     writeSync(writer, `${JSON.stringify({ n: 0, msg: "the next process" })}\n`);
