@@ -50,7 +50,7 @@ export class FdWriter {
     if (this.unsent.length === 0) this.sendQueued();
   }
 
-  /** An fs.write is outstanding: at exit its bytes are neither waited for nor written again. */
+  /** An fs.write is outstanding: at exit it gets a moment to finish, and its bytes are never written twice. */
   get writeInFlight(): boolean {
     return this.writing;
   }
