@@ -106,6 +106,8 @@ test("HANDSHAKE: X25519, Ed25519, SHA-256 and the key schedule through WebCrypto
     ["sign"],
   );
   t.is(toHex(await publicOf(identity)), vectors.server.identity_public_key);
+  const fingerprint = Buffer.from(await sha256(hex(vectors.server.identity_public_key))).toString("base64");
+  t.is(`SHA256:${fingerprint.replace(/=+$/, "")}`, vectors.server.fingerprint);
   const pinned = await subtle.importKey("raw", hex(vectors.server.identity_public_key), { name: "Ed25519" }, false, [
     "verify",
   ]);
