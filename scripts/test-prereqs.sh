@@ -2,10 +2,13 @@
 # The system tools the test suite drives for real: redis-server/redis-cli
 # (session store, cluster tests), openssl (throwaway certificates for the
 # Redis TLS tests), protoc + python3-protobuf + python3-cryptography
-# (the independent Python check of the protocol test vectors). Installs what is
-# missing through apt when it can (root or sudo), otherwise says what to install.
+# (the independent Python check of the protocol test vectors), and
+# openjdk-17-jdk-headless + libprotobuf-java (the same check in Java 17, against
+# protoc's Java output). Installs what is missing through apt when it can (root
+# or sudo), otherwise says what to install.
 set -euo pipefail
-packages=(redis-server openssl python3-cryptography python3-protobuf protobuf-compiler)
+packages=(redis-server openssl python3-cryptography python3-protobuf protobuf-compiler
+  openjdk-17-jdk-headless libprotobuf-java)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
