@@ -29,6 +29,20 @@ test("a zlib bomb that fits in one body but inflates to 32 MiB is an InflateErro
   t.regex(error?.message ?? "", /exceeds/);
 });
 
+test("bytes after the end of the zlib stream are an InflateError, and so is a preset dictionary", (t) => {
+  const valid = deflateSync(Buffer.from("hello hello hello"));
+  for (const [name, input, count] of [
+    ["one junk byte", Buffer.concat([valid, Buffer.from([0])]), 1],
+    ["a second stream", Buffer.concat([valid, valid]), valid.length],
+  ] as const) {
+    const error = t.throws(() => inflateBody(input, LIMIT), { instanceOf: InflateError }, name);
+    t.is(error?.message, `body has ${count} bytes after the end of its zlib stream`, name);
+  }
+  const withDictionary = deflateSync(Buffer.from("hello"), { dictionary: Buffer.from("hello") });
+  const error = t.throws(() => inflateBody(withDictionary, LIMIT), { instanceOf: InflateError });
+  t.regex(error?.message ?? "", /not a valid zlib stream/);
+});
+
 test("invalid streams are InflateErrors that keep the zlib cause", (t) => {
   const valid = deflateSync(Buffer.from("hello hello hello"));
   const cases: [string, Buffer][] = [
