@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import test from "ava";
 import { encodeFrame, heartbeatFrame } from "../../core/protocol/frame-encoder.js";
@@ -65,11 +66,22 @@ test("every key value quoted in docs/protocol.md is the vectors' value", (t) => 
   }
 });
 
+/** Hex in protocol.md that is a fixed encoding, not key material: each is checked by the test after the next. */
+const ED25519_SPKI_PREFIX = "302a300506032b6570032100";
+
 test("every hex string in docs/protocol.md's prose and unmarked blocks is one of the vectors' values", (t) => {
   // Hex dumps are checked above, line by line; anything else that looks like key material must come from the vectors.
   const prose = protocol.replace(/<!-- hexdump: [\w.]+ -->\n```text\n[\s\S]*?\n```/g, "");
-  const known = JSON.stringify(generateVectors());
+  const known = JSON.stringify(generateVectors()) + ED25519_SPKI_PREFIX;
   const quoted = [...prose.matchAll(/(?<![0-9a-fA-F])[0-9a-f]{16,}(?![0-9a-fA-F])/g)].map((match) => match[0]);
   t.true(quoted.length >= 10);
   for (const hex of quoted) t.true(known.includes(hex), `${hex} is in no vector`);
+});
+
+test("the DER prefix protocol.md gives for a pinned key makes the raw key an Ed25519 SubjectPublicKeyInfo", (t) => {
+  t.true(protocol.includes(ED25519_SPKI_PREFIX));
+  const raw = generateVectors().server.identity_public_key;
+  const key = createPublicKey({ key: Buffer.from(ED25519_SPKI_PREFIX + raw, "hex"), format: "der", type: "spki" });
+  t.is(key.asymmetricKeyType, "ed25519");
+  t.is(Buffer.from(key.export({ format: "jwk" }).x as string, "base64url").toString("hex"), raw);
 });
