@@ -67,6 +67,8 @@ export class MPushServer implements ConnectionLifecycle {
   private readonly releases: (() => Promise<void> | void)[] = [];
   /** The session store as the listening line names it. */
   private storeName: string;
+  /** What the store last said when it refused this node (a wrong password, …), which waiting does not end. */
+  private storeRefusal: string | undefined;
   /** Anyone can send garbage on as many connections as they like: the log line must not scale with it. */
   private readonly violation: ThrottledLog;
 
@@ -343,6 +345,7 @@ export class MPushServer implements ConnectionLifecycle {
         const refusal = storeRefusal(error);
         if (refusal === undefined) warn({ err: error, store }, "session store error");
         else {
+          this.storeRefusal = refusal;
           refusedLog(
             { err: error, store, refusal },
             `session store refuses this node (${refusal}): fix the credentials or database in the store URL; this does not end by waiting`,
@@ -382,10 +385,16 @@ export class MPushServer implements ConnectionLifecycle {
       await this.container.resolve<SessionStore>(SESSION_STORE).get(STORE_PROBE_ID);
       this.log.info({ store }, "session store answered");
     } catch (error) {
-      this.log.warn(
-        { err: error, store },
-        "session store does not answer at boot: handshakes go on without a resumable session, and FAST_CONNECT answers STORE_UNAVAILABLE, until it does",
-      );
+      const consequence = "handshakes go on without a resumable session, and FAST_CONNECT answers STORE_UNAVAILABLE";
+      const refusal = this.storeRefusal;
+      if (refusal === undefined) {
+        this.log.warn({ err: error, store }, `session store does not answer at boot: ${consequence}, until it does`);
+      } else {
+        this.log.warn(
+          { err: error, store, refusal },
+          `session store refused this node at boot: ${consequence}, until it accepts this node`,
+        );
+      }
     }
   }
 

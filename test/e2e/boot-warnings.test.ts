@@ -83,8 +83,11 @@ test("the boot reads the store once: a Redis that refuses (no password given) is
   const refused = await bootLogs(undefined, {
     session: { store: `redis://127.0.0.1:${redis.port}`, storeTimeoutMs: 500 },
   });
-  const warning = refused.find((line) => /session store does not answer at boot/.test(String(line.msg)));
+  // Not "does not answer … until it does": waiting does not end a refusal.
+  const warning = refused.find((line) => /session store refused this node at boot/.test(String(line.msg)));
   t.is(warning?.level, 40, JSON.stringify(refused));
+  t.is(warning?.refusal, "NOAUTH");
+  t.false(refused.some((line) => /does not answer at boot/.test(String(line.msg))));
   t.false(refused.some((line) => line.msg === "session store answered"));
   // A refusal that waiting does not end is said as such, at error level.
   const refusal = refused.find((line) => String(line.msg).startsWith("session store refuses this node (NOAUTH)"));
