@@ -143,7 +143,10 @@ async function runClient(argv: string[]): Promise<void> {
       clientVersion: values["client-version"] as string,
     },
     heartbeat,
-    storage: new FileSessionStorage(values["session-file"] as string),
+    storage: new FileSessionStorage(values["session-file"] as string, {
+      onUnusable: (reason) =>
+        process.stderr.write(`mpush: session file ${values["session-file"]} ${reason}; handshaking\n`),
+    }),
     connectTimeoutMs: timeoutMs,
     requestTimeoutMs: timeoutMs,
   });

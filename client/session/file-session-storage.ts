@@ -9,24 +9,37 @@ import { type ClientSession, isClientSession, type SessionStorage } from "./clie
  * at that path, symlink or file, is ever written through), flushed, then
  * renamed over the target. Concurrent saves never share a temp file; the last
  * rename wins. A missing or unreadable file is "no session", never an error:
- * the client then simply handshakes.
+ * the client then simply handshakes. `onUnusable` hears why a file that is
+ * there gave no session (a missing one is the normal first run).
  */
 export class FileSessionStorage implements SessionStorage {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly options: { readonly onUnusable?: (reason: string) => void } = {},
+  ) {}
 
   async load(): Promise<ClientSession | undefined> {
     let text: string;
     try {
       text = await readFile(this.file, "utf8");
-    } catch {
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== "ENOENT") this.unusable(`cannot be read: ${describe(cause)}`);
       return undefined;
     }
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(text);
-      return isClientSession(parsed) ? parsed : undefined;
+      parsed = JSON.parse(text);
     } catch {
+      this.unusable("is not JSON");
       return undefined;
     }
+    if (isClientSession(parsed)) return parsed;
+    this.unusable("does not hold a session");
+    return undefined;
+  }
+
+  private unusable(reason: string): void {
+    this.options.onUnusable?.(reason);
   }
 
   /** Rejects with an error naming the file and what is wrong with it, never the temp file's name. */

@@ -51,28 +51,35 @@ test("clear removes the session; clearing nothing is fine", async (t) => {
   t.is(await storage.load(), undefined);
 });
 
-test("a missing, empty, corrupt, truncated, wrongly shaped or unreadable file is no session", async (t) => {
+test("a missing, empty, corrupt, truncated, wrongly shaped or unreadable file is no session, and says why unless missing", async (t) => {
   const dir = tempDir();
   const file = join(dir, "session.json");
-  const storage = new FileSessionStorage(file);
+  const reasons: string[] = [];
+  const storage = new FileSessionStorage(file, { onUnusable: (reason) => reasons.push(reason) });
   t.is(await storage.load(), undefined, "missing");
+  t.deepEqual(reasons, [], "a missing file is the first run, not a problem");
   const full = JSON.stringify(session(1));
-  for (const [name, content] of [
-    ["empty", ""],
-    ["garbage", "\u0000\u0001not json"],
-    ["truncated", full.slice(0, full.length / 2)],
-    ["wrong shape", JSON.stringify({ sessionId: 42 })],
-    ["null", "null"],
-    ["array", "[]"],
-    ["secret missing", JSON.stringify({ ...session(1), sessionSecret: undefined })],
+  for (const [name, content, reason] of [
+    ["empty", "", "is not JSON"],
+    ["garbage", "\u0000\u0001not json", "is not JSON"],
+    ["truncated", full.slice(0, full.length / 2), "is not JSON"],
+    ["wrong shape", JSON.stringify({ sessionId: 42 }), "does not hold a session"],
+    ["null", "null", "does not hold a session"],
+    ["array", "[]", "does not hold a session"],
+    ["secret missing", JSON.stringify({ ...session(1), sessionSecret: undefined }), "does not hold a session"],
   ] as const) {
     writeFileSync(file, content);
+    reasons.length = 0;
     t.is(await storage.load(), undefined, name);
+    t.deepEqual(reasons, [reason], name);
   }
   // Unreadable: a directory where the file should be (EISDIR). Mode 000 would not stop root, who runs these tests.
   const asDirectory = join(dir, "is-a-directory");
   mkdirSync(asDirectory);
-  t.is(await new FileSessionStorage(asDirectory).load(), undefined, "unreadable");
+  reasons.length = 0;
+  const unreadable = new FileSessionStorage(asDirectory, { onUnusable: (reason) => reasons.push(reason) });
+  t.is(await unreadable.load(), undefined, "unreadable");
+  t.deepEqual(reasons, ["cannot be read: it is a directory"]);
 });
 
 test("a file whose clockOffsetMs is missing or not a number is no session", async (t) => {

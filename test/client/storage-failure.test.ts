@@ -123,7 +123,11 @@ test("the CLI with a session file it cannot write prints its line, then exits 1 
   const lines = stdout.trim().split("\n");
   t.is(lines.length, 1);
   t.is(JSON.parse(lines[0] as string).outcome, "handshake");
-  t.is(stderr.trim(), `mpush: connected, but cannot save the session: ${dir}: it is a directory`);
+  t.is(
+    stderr.trim(),
+    `mpush: session file ${dir} cannot be read: it is a directory; handshaking\n` +
+      `mpush: connected, but cannot save the session: ${dir}: it is a directory`,
+  );
 });
 
 test("a storage that never answers counts as failed after storageTimeoutMs: the client connects all the same", async (t) => {
