@@ -13,6 +13,7 @@ export class InflateError extends Error {
  * are refused here, because other inflaters differ there and peers must agree.
  */
 export function inflateBody(body: Buffer, limit: number): Buffer {
+  // With `info`, inflateSync also returns its engine, whose bytesWritten is the input it consumed (untyped in @types/node).
   let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     inflated = inflateSync(body, { maxOutputLength: limit, info: true }) as unknown as typeof inflated;
