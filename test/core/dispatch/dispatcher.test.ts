@@ -378,6 +378,17 @@ test("a compressed body that is not zlib gets MALFORMED_BODY", async (t) => {
   t.is(errorOf(await transport.next()).code, ErrorCode.MALFORMED_BODY);
 });
 
+test("a zlib stream followed by more bytes gets MALFORMED_BODY, the handler never runs, and the connection stays open", async (t) => {
+  const { send, transport, raw, connection } = setup();
+  const stream = deflateSync(Buffer.from("inflated body"));
+  send(104, 19, Buffer.concat([stream, stream]), FrameFlag.COMPRESSED);
+  const error = errorOf(await transport.next());
+  t.is(error.code, ErrorCode.MALFORMED_BODY);
+  t.regex(error.reason, /after the end of its zlib stream/);
+  t.is(raw.contexts.length, 0);
+  t.true(connection.isOpen);
+});
+
 test("async handlers keep per-connection order: the next packet waits for the previous reply", async (t) => {
   const { receive, transport, gated, raw } = setup();
   receive(
