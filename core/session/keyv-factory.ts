@@ -2,6 +2,7 @@ import KeyvRedis from "@keyv/redis";
 import { Keyv } from "keyv";
 import type { SessionConfig } from "../config/config.js";
 import { parseClusterUrl } from "../config/store-url.js";
+import { ReleasableKeyvRedis } from "./releasable-redis.js";
 
 /**
  * The Keyv instance sessions live in. A plugin may register its own under this
@@ -44,14 +45,14 @@ export function createKeyv(config: SessionConfig): Keyv {
   };
   const cluster = parseClusterUrl(store);
   const adapter = cluster
-    ? new KeyvRedis(
+    ? new ReleasableKeyvRedis(
         {
           rootNodes: cluster.nodes.map((node) => ({ url: `${cluster.scheme}://${node}` })),
           defaults: { ...cluster.credentials, socket: { ...socket, tls: cluster.tls }, disableOfflineQueue: true },
         },
         adapterOptions,
       )
-    : new KeyvRedis({ url: store, socket, disableOfflineQueue: true }, adapterOptions);
+    : new ReleasableKeyvRedis({ url: store, socket, disableOfflineQueue: true }, adapterOptions);
   return new Keyv({ store: adapter, namespace, useKeyPrefix: false, throwOnErrors: true });
 }
 
@@ -90,9 +91,12 @@ export async function connectEarly(keyv: Keyv): Promise<void> {
   }
 }
 
+/** Releases a Keyv the server made: an operation still waiting for it cannot reconnect it afterwards. */
 export async function disconnect(keyv: Keyv): Promise<void> {
+  const store: unknown = keyv.store;
   try {
-    await keyv.disconnect();
+    if (store instanceof ReleasableKeyvRedis) await store.release();
+    else await keyv.disconnect();
   } catch {
     // Already gone: nothing left to release.
   }

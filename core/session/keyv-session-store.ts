@@ -202,15 +202,23 @@ export class KeyvSessionStore implements SessionStore {
       }
     }
     let timer: NodeJS.Timeout | undefined;
+    let answered = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`)),
-        this.config.session.storeTimeoutMs,
-      );
+      timer = setTimeout(() => {
+        answered = true;
+        reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`));
+      }, this.config.session.storeTimeoutMs);
     });
     const ready = this.redis?.connected() ?? Promise.resolve();
+    // A connect that ends after the deadline, or after the server closed, must not start the
+    // operation: its caller was told it failed, and a closed server's store would be reopened.
+    const started = ready.then(() => {
+      if (answered) throw new StoreUnavailableError(`${what}: not started, its deadline had passed`);
+      if (this.disposed) throw new StoreUnavailableError(`${what}: not started, the server had closed`);
+      return run();
+    });
     try {
-      const result = await Promise.race([ready.then(run), timeout]);
+      const result = await Promise.race([started, timeout]);
       if (this.failing && !read) this.recovered();
       return result;
     } catch (cause) {
