@@ -35,6 +35,26 @@ function heartbeatVectors(negotiator: HeartbeatNegotiator) {
   });
 }
 
+/**
+ * The first keys, by seed byte, whose fingerprints hold a "+" and a "/": the
+ * server's own holds neither, so base64url would pass it.
+ */
+function fingerprintExamples() {
+  for (let byte = 1; byte < 256; byte++) {
+    const identity = IdentityKey.fromSeed(new Uint8Array(32).fill(byte));
+    if (/\+/.test(identity.fingerprint) && /\//.test(identity.fingerprint)) {
+      return [
+        {
+          seed: hex(new Uint8Array(32).fill(byte)),
+          public_key: hex(identity.publicKeyRaw),
+          fingerprint: identity.fingerprint,
+        },
+      ];
+    }
+  }
+  throw new Error("no seed byte gives a fingerprint with both + and /");
+}
+
 /** Everything in docs/test-vectors.json, recomputed from the fixed inputs by the serving code. */
 export function generateVectors() {
   const negotiator = new HeartbeatNegotiator({ heartbeat: SERVER.heartbeat } as unknown as ServerConfig);
@@ -49,6 +69,7 @@ export function generateVectors() {
       identity_seed: hex(SERVER.identitySeed),
       identity_public_key: hex(identity.publicKeyRaw),
       fingerprint: identity.fingerprint,
+      fingerprint_examples: fingerprintExamples(),
       heartbeat_min_ms: SERVER.heartbeat.minMs,
       heartbeat_max_ms: SERVER.heartbeat.maxMs,
       session_ttl_ms: SERVER.session.ttlMs,

@@ -97,6 +97,13 @@ const SCHEDULE_KEYS = [
   "session_secret",
 ];
 
+/** Standard base64 (RFC 4648 §4), not base64url, without padding. */
+async function fingerprintOf(publicKey: Uint8Array): Promise<string> {
+  return `SHA256:${Buffer.from(await sha256(publicKey))
+    .toString("base64")
+    .replace(/=+$/, "")}`;
+}
+
 test("HANDSHAKE: X25519, Ed25519, SHA-256 and the key schedule through WebCrypto give the vectors' bytes", async (t) => {
   const identity = await subtle.importKey(
     "pkcs8",
@@ -106,8 +113,14 @@ test("HANDSHAKE: X25519, Ed25519, SHA-256 and the key schedule through WebCrypto
     ["sign"],
   );
   t.is(toHex(await publicOf(identity)), vectors.server.identity_public_key);
-  const fingerprint = Buffer.from(await sha256(hex(vectors.server.identity_public_key))).toString("base64");
-  t.is(`SHA256:${fingerprint.replace(/=+$/, "")}`, vectors.server.fingerprint);
+  t.is(await fingerprintOf(hex(vectors.server.identity_public_key)), vectors.server.fingerprint);
+  for (const example of vectors.server.fingerprint_examples) {
+    const key = await subtle.importKey("pkcs8", concat(ED25519_PKCS8, hex(example.seed)), { name: "Ed25519" }, true, [
+      "sign",
+    ]);
+    t.is(toHex(await publicOf(key)), example.public_key);
+    t.is(await fingerprintOf(hex(example.public_key)), example.fingerprint);
+  }
   const pinned = await subtle.importKey("raw", hex(vectors.server.identity_public_key), { name: "Ed25519" }, false, [
     "verify",
   ]);

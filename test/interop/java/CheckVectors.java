@@ -530,12 +530,23 @@ public final class CheckVectors {
 
   record Identity(PrivateKey privateKey, byte[] publicKey) {}
 
+  /** Standard base64 (RFC 4648 section 4), not base64url, without padding. */
+  static String fingerprint(byte[] publicKey) throws GeneralSecurityException {
+    return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(sha256(publicKey));
+  }
+
   static Identity checkServer(Checker c) throws GeneralSecurityException {
     byte[] seed = c.bytesInput("server.identity_seed");
     byte[] publicKey = ed25519PublicKey(seed);
     c.expect("server.identity_public_key", publicKey);
-    c.expect(
-        "server.fingerprint", "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(sha256(publicKey)));
+    c.expect("server.fingerprint", fingerprint(publicKey));
+    int examples = c.list("server.fingerprint_examples").size();
+    for (int i = 0; i < examples; i++) {
+      String at = "server.fingerprint_examples." + i + ".";
+      byte[] examplePublic = ed25519PublicKey(c.bytesInput(at + "seed"));
+      c.expect(at + "public_key", examplePublic);
+      c.expect(at + "fingerprint", fingerprint(examplePublic));
+    }
     return new Identity(ed25519PrivateKey(seed), publicKey);
   }
 

@@ -186,12 +186,23 @@ class Checker:
         return leaves
 
 
+def fingerprint(public):
+    """Standard base64 (RFC 4648 section 4), not base64url, without padding."""
+    return "SHA256:" + base64.b64encode(sha256(public)).decode().rstrip("=")
+
+
 def check_server(c):
     seed = c.bytes_input("server.identity_seed")
     identity = Ed25519PrivateKey.from_private_bytes(seed)
     public = identity.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     c.expect("server.identity_public_key", public)
-    c.expect("server.fingerprint", "SHA256:" + base64.b64encode(sha256(public)).decode().rstrip("="))
+    c.expect("server.fingerprint", fingerprint(public))
+    for i in range(len(c.vectors["server"]["fingerprint_examples"])):
+        at = f"server.fingerprint_examples.{i}"
+        example = Ed25519PrivateKey.from_private_bytes(c.bytes_input(f"{at}.seed")).public_key()
+        example_public = example.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        c.expect(f"{at}.public_key", example_public)
+        c.expect(f"{at}.fingerprint", fingerprint(example_public))
     settings = {
         name: c.input(f"server.{name}")
         for name in (
