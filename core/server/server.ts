@@ -153,6 +153,8 @@ export class MPushServer implements ConnectionLifecycle {
 
   /** Binds and runs the plugins' onListen hooks; if one fails, the port is released again and nothing is served. */
   listen(): Promise<ListenAddress> {
+    // A closed server stays closed: its store and plugins are released.
+    if (this.stopping) return Promise.reject(new Error("the server was closed"));
     this.starting ??= this.bind().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
@@ -187,7 +189,9 @@ export class MPushServer implements ConnectionLifecycle {
     this.listening = listening;
     this.wheel.start();
     try {
-      for (const hook of this.hooks.get("onListen")) await hook(listening);
+      // close() came meanwhile: no further plugin is started, and listen() fails like a plugin that could not start.
+      for (const hook of this.hooks.get("onListen")) if (!this.stopping) await hook(listening);
+      if (this.stopping) throw new Error("the server was closed while it was starting");
     } catch (error) {
       // "A server whose plugin could not start is not started": not even listening.
       this.listening = undefined;
@@ -209,7 +213,10 @@ export class MPushServer implements ConnectionLifecycle {
     return listening;
   }
 
-  /** Stops accepting, closes every connection (flushing what is queued), then releases plugins. Idempotent. */
+  /**
+   * Stops accepting, closes every connection (flushing what is queued), then releases plugins. Idempotent.
+   * A listen() in progress is let finish its onListen hooks first, then rejects.
+   */
   close(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
@@ -410,6 +417,9 @@ export class MPushServer implements ConnectionLifecycle {
   }
 
   private async shutdown(): Promise<void> {
+    // A listen() in progress ends first (and undoes itself, seeing stopping): closing its listener
+    // mid-bind would leave listen() pending forever, and onClose must not run before onListen ends.
+    await this.starting?.catch(() => {});
     const net = this.net;
     const stopped = net ? new Promise<void>((resolve) => net.close(() => resolve())) : Promise.resolve();
     const open = this.connections.size;
