@@ -15,7 +15,7 @@ export interface HookSignatures {
   onConnectionClose(connection: Connection, reason: string): void;
   /** The server listens on `address`. */
   onListen(address: { host: string; port: number }): void | Promise<void>;
-  /** The server is shutting down; release what the plugin holds. Runs after connections are closed. */
+  /** The server is shutting down, or its boot failed; release what the plugin holds. Runs after connections are closed. */
   onClose(): void | Promise<void>;
 }
 

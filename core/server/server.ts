@@ -140,7 +140,8 @@ export class MPushServer implements ConnectionLifecycle {
       return server;
     } catch (error) {
       // A server that failed to boot must not keep the store's connection open, nor a probe that would
-      // reopen it: an embedder would never exit.
+      // reopen it, nor what the plugins registered so far opened: an embedder would never exit.
+      await hooks.close();
       await container.dispose();
       for (const release of server.releases.reverse()) await release();
       throw error;
