@@ -197,9 +197,10 @@ export class MPushServer implements ConnectionLifecycle {
       // "A server whose plugin could not start is not started": not even listening.
       this.listening = undefined;
       this.net = undefined;
-      this.wheel.stop();
       for (const connection of this.connections.values()) connection.close("server failed to start");
+      // net.close() waits for those connections; their grace deadlines need the wheel until then.
       await new Promise<void>((resolve) => net.close(() => resolve()));
+      this.wheel.stop();
       throw error;
     }
     this.log.info(

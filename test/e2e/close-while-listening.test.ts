@@ -1,13 +1,24 @@
 import "reflect-metadata";
 import test from "ava";
 import { pino } from "pino";
-import { definePlugin, Hooks, loadConfig, MPushServer, type Plugin } from "../../core/index.js";
+import {
+  type CommandHandler,
+  definePlugin,
+  Handles,
+  Hooks,
+  loadConfig,
+  MPushServer,
+  type Plugin,
+  registerHandlers,
+} from "../../core/index.js";
+import { RawClient } from "../helpers/raw-client.js";
 import { tempKeyFile } from "../helpers/server.js";
 import { eventually, sleep } from "../helpers/wait.js";
 
 // Serial: each looks at the process's listeners.
-function create(plugins: { plugin: Plugin }[] = []): Promise<MPushServer> {
-  const config = loadConfig({ env: {}, overrides: { host: "127.0.0.1", port: 0, keyFile: tempKeyFile() } });
+function create(plugins: { plugin: Plugin }[] = [], shutdownGraceMs = 5000): Promise<MPushServer> {
+  const overrides = { host: "127.0.0.1", port: 0, keyFile: tempKeyFile(), shutdownGraceMs, handlerTimeoutMs: 0 };
+  const config = loadConfig({ env: {}, overrides });
   return MPushServer.create({ config, logger: pino({ level: "silent" }), plugins });
 }
 
@@ -66,3 +77,45 @@ test.serial("listen() after close() rejects and binds nothing", async (t) => {
   t.is(server.address, undefined);
   t.true(await noListener());
 });
+
+@Handles(201, { access: "public" })
+class NeverSettles implements CommandHandler<Buffer> {
+  handle(): Promise<undefined> {
+    return new Promise(() => {});
+  }
+}
+
+test.serial(
+  "close() while starting ends within shutdownGraceMs, even with a connection whose handler never settles",
+  async (t) => {
+    let listened!: () => void;
+    const inHook = new Promise<void>((resolve) => {
+      listened = resolve;
+    });
+    const plugin = definePlugin({
+      name: "slow-start-held",
+      register(container) {
+        registerHandlers(container, NeverSettles);
+        container.resolve(Hooks).add("onListen", async ({ port }) => {
+          const raw = await RawClient.open(port);
+          t.teardown(() => raw.close());
+          raw.writeFrame(201, 1);
+          listened();
+          await sleep(200);
+        });
+      },
+    });
+    const server = await create([{ plugin }], 200);
+    const listening = server.listen();
+    await inHook;
+    await sleep(50);
+    t.not(
+      await within(
+        server.close().then(() => "closed"),
+        2000,
+      ),
+      "pending",
+    );
+    t.true((await within(listening, 100)) instanceof Error);
+  },
+);
