@@ -11,8 +11,8 @@ import {
 } from "../../client/index.js";
 import { IdentityKey } from "../../core/crypto/identity-key.js";
 import { type CommandHandler, definePlugin, Handles, Hooks, registerHandlers } from "../../core/index.js";
-import { freePort } from "../../scripts/free-port.js";
 import { GREETING, greeterPlugin } from "../helpers/greeter-plugin.js";
+import { reservedPort } from "../helpers/ports.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
 import { DEVICE } from "../helpers/session-peer.js";
@@ -184,7 +184,7 @@ test("close() against a peer that never closes its side still releases the socke
 });
 
 test("connect() while start() waits out a backoff takes over: the scheduled reconnect does not open a second connection", async (t) => {
-  const port = await freePort();
+  const port = await reservedPort();
   const keyFile = tempKeyFile();
   await IdentityKey.loadOrCreate(keyFile);
   const client = clientOf({ port, keyFile }, { backoff: { baseMs: 400, factor: 1, maxMs: 400, jitter: 0 } });

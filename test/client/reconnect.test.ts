@@ -3,6 +3,7 @@ import test from "ava";
 import { type ConnectOutcome, MemorySessionStorage, MPushClient } from "../../client/index.js";
 import { OkReply } from "../../core/protocol/index.js";
 import { ECHO, withEcho } from "../helpers/echo-plugin.js";
+import { reservedPort } from "../helpers/ports.js";
 import { RedisServer } from "../helpers/redis.js";
 import { clientOf } from "../helpers/sdk-client.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
@@ -25,8 +26,9 @@ test("start() reconnects after the server restarts and resumes with FAST_CONNECT
   t.teardown(() => redis.stop());
   // The key outlives the first server (startServer deletes a key it created itself when it closes).
   const keyFile = tempKeyFile();
-  const first = await startServer({ keyFile, session: { store: redis.url } }, withEcho);
-  const port = first.port;
+  // A reserved port: while no server listens, another test file's listen(0) could take an ephemeral one.
+  const port = await reservedPort();
+  const first = await startServer({ port, keyFile, session: { store: redis.url } }, withEcho);
   const storage = new MemorySessionStorage();
   const client = clientOf({ port, keyFile }, { storage, backoff: FAST });
   t.teardown(() => client.close());
@@ -56,8 +58,8 @@ test("start() reconnects after the server restarts and resumes with FAST_CONNECT
 
 test("when the store did not survive the restart, the client is told SESSION_EXPIRED and handshakes", async (t) => {
   const keyFile = tempKeyFile();
-  const first = await startServer({ keyFile }, withEcho);
-  const { port } = first;
+  const port = await reservedPort();
+  const first = await startServer({ port, keyFile }, withEcho);
   const client = clientOf({ port, keyFile }, { backoff: FAST });
   t.teardown(() => client.close());
   const events = collect(client);

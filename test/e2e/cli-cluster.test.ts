@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import anyTest, { type TestFn } from "ava";
 import { IdentityKey } from "../../core/crypto/identity-key.js";
-import { freePort } from "../../scripts/free-port.js";
 import { ChildServer, type Finished, runCli } from "../helpers/child-process.js";
+import { reservedPort } from "../helpers/ports.js";
 import { RedisServer } from "../helpers/redis.js";
 
 interface Cluster {
@@ -34,7 +34,7 @@ test.before(async (t) => {
   const redis = await RedisServer.start();
   const node = async () =>
     ChildServer.start({
-      MPUSH_PORT: String(await freePort()),
+      MPUSH_PORT: String(await reservedPort()),
       MPUSH_KEY_FILE: keyFile,
       MPUSH_SESSION_STORE: redis.url,
     });
@@ -165,7 +165,7 @@ test.serial(
 );
 
 test.serial("an unreachable port exits non-zero and says so", async (t) => {
-  const port = await freePort();
+  const port = await reservedPort();
   const run = await client(t.context, port, join(t.context.dir, "unreachable.json"));
   t.not(run.code, 0);
   t.is(run.stdout, "");
@@ -176,7 +176,7 @@ test.serial(
   "a HANDSHAKE the server refuses (OVERLOADED) exits 1 with the server's reason and no stack trace",
   async (t) => {
     const limited = await ChildServer.start({
-      MPUSH_PORT: String(await freePort()),
+      MPUSH_PORT: String(await reservedPort()),
       MPUSH_KEY_FILE: t.context.keyFile,
       MPUSH_HANDSHAKES_PER_SECOND: "1",
     });

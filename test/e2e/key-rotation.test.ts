@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import anyTest, { type ExecutionContext, type TestFn } from "ava";
-import { freePort } from "../../scripts/free-port.js";
 import { ChildServer, type Finished, runCli, runNode } from "../helpers/child-process.js";
+import { reservedPort } from "../helpers/ports.js";
 import { RedisServer } from "../helpers/redis.js";
 
 interface Context {
@@ -39,7 +39,7 @@ test.after.always(async (t) => {
 
 async function node(t: ExecutionContext<Context>, keyFile: string): Promise<ChildServer> {
   const started = await ChildServer.start({
-    MPUSH_PORT: String(await freePort()),
+    MPUSH_PORT: String(await reservedPort()),
     MPUSH_KEY_FILE: keyFile,
     MPUSH_SESSION_STORE: t.context.redis.url,
   });

@@ -3,8 +3,8 @@ import { connect } from "node:net";
 import test from "ava";
 import { pino } from "pino";
 import { definePlugin, Hooks, ListenError, loadConfig, MPushServer } from "../../core/index.js";
-import { freePort } from "../../scripts/free-port.js";
 import { failedBoot } from "../helpers/child-server.js";
+import { reservedPort } from "../helpers/ports.js";
 import { startServer, tempKeyFile } from "../helpers/server.js";
 
 test("a port already taken is the boot error MPUSH_ERR_LISTEN, with the system's reason as its cause", async (t) => {
@@ -34,7 +34,7 @@ test("an IPv6 host is bracketed in the boot error, so its port stays unambiguous
 });
 
 test("a plugin whose onListen fails leaves nothing listening, and listen() can be tried again", async (t) => {
-  const port = await freePort();
+  const port = await reservedPort();
   let failures = 1;
   const flaky = definePlugin({
     name: "flaky-start",

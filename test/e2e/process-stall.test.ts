@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { Command } from "../../core/index.js";
-import { freePort } from "../../scripts/free-port.js";
 import { ChildServer } from "../helpers/child-process.js";
+import { reservedPort } from "../helpers/ports.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { pinnedKey, rawHandshake } from "../helpers/session-peer.js";
 import { sleep } from "../helpers/wait.js";
@@ -14,7 +14,7 @@ test("a server paused past its idle limit keeps the connections whose heartbeats
   const keyFile = join(mkdtempSync(join(tmpdir(), "mpush-stall-")), "server.key");
   // Idle limit: 2 intervals of 1 s plus the 1 s grace.
   const server = await ChildServer.start({
-    MPUSH_PORT: String(await freePort()),
+    MPUSH_PORT: String(await reservedPort()),
     MPUSH_KEY_FILE: keyFile,
     MPUSH_HEARTBEAT_MIN_MS: "1000",
     MPUSH_HEARTBEAT_MAX_MS: "1000",

@@ -3,8 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { freePort } from "../../scripts/free-port.js";
 import { ChildServer, runCli } from "../helpers/child-process.js";
+import { reservedPort } from "../helpers/ports.js";
 import { RedisCluster, RedisServer } from "../helpers/redis.js";
 import { tlsCerts } from "../helpers/tls-certs.js";
 import { eventually } from "../helpers/wait.js";
@@ -13,7 +13,7 @@ import { eventually } from "../helpers/wait.js";
 async function node(t: ExecutionContext, store: string, ca: string | undefined) {
   const dir = mkdtempSync(join(tmpdir(), "mpush-tls-node-"));
   const server = await ChildServer.start({
-    MPUSH_PORT: String(await freePort()),
+    MPUSH_PORT: String(await reservedPort()),
     MPUSH_KEY_FILE: join(dir, "server.key"),
     MPUSH_SESSION_STORE: store,
     ...(ca ? { NODE_EXTRA_CA_CERTS: ca } : {}),

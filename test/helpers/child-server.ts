@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ExecutionContext } from "ava";
-import { freePort } from "../../scripts/free-port.js";
+import { reservedPort } from "./ports.js";
 import { tempKeyFile } from "./server.js";
 
 /** The repository root (this file runs from build/test/helpers/). */
@@ -27,7 +27,7 @@ export async function startChildServer(
   env: Record<string, string> = {},
   options: { viaNpmStart?: boolean } = {},
 ): Promise<ChildServer> {
-  const port = await freePort();
+  const port = await reservedPort();
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MPUSH_")));
   // Through npm, the child is npm itself, as an operator's `npm start` would be (its build step skipped).
   const [command, args] = options.viaNpmStart

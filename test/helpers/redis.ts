@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "../../scripts/free-port.js";
+import { reservedPort } from "./ports.js";
 
 const run = promisify(execFile);
 
@@ -58,7 +59,8 @@ export class RedisServer {
   }
 
   static async start(options: RedisOptions = {}): Promise<RedisServer> {
-    const chosen = options.port ?? (await freePort());
+    // Not freePort(): restart() comes back on this port, which no other file may take meanwhile.
+    const chosen = options.port ?? (await reservedPort());
     const dir = mkdtempSync(join(tmpdir(), "mpush-redis-"));
     const pidFile = join(dir, "redis.pid");
     const { password, tls } = options;
