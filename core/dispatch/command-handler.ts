@@ -36,6 +36,12 @@ export interface HandlerContext {
    * event listener: it ends the process.
    */
   readonly signal: AbortSignal;
+  /**
+   * Throws the signal's reason once the answer is no longer wanted. A check
+   * between a handler's awaits that does not make the AbortSignal, which
+   * costs an AbortController (about 3 µs) per request.
+   */
+  throwIfAborted(): void;
 }
 
 /**

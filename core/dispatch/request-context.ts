@@ -31,6 +31,10 @@ export class RequestContext implements HandlerContext, InFlightRequest {
     return this.controller.signal;
   }
 
+  throwIfAborted(): void {
+    if (this.abortedWith !== undefined) throw this.abortedWith;
+  }
+
   /** Why the signal was aborted, if it was: a handler failing with exactly this did what it was asked. */
   get abortReason(): Error | undefined {
     return this.abortedWith;

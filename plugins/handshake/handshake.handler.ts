@@ -130,8 +130,7 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
           chainId,
         });
         // A peer gone meanwhile never gets this session: superseding would only kill the one it kept.
-        // (The signal is read only then: reading it makes an AbortController.)
-        if (!context.connection.isOpen) context.signal.throwIfAborted();
+        context.throwIfAborted();
         // Only once the session exists: a full handshake supersedes the device's earlier sessions (a
         // copied session file stops working). Never before, or a handshake that degrades because the
         // store is slow could still supersede the session its client deliberately kept.

@@ -32,3 +32,14 @@ test("never aborted: no reason", (t) => {
   t.false(request.signal.aborted);
   t.is(request.abortReason, undefined);
 });
+
+test("throwIfAborted throws the first reason, and makes no signal while it does not", (t) => {
+  const request = context();
+  t.notThrows(() => request.throwIfAborted());
+  request.connectionClosed("peer went away");
+  request.abort(new HandlerTimeoutError("late"));
+  const thrown = t.throws(() => request.throwIfAborted());
+  t.true(thrown === request.abortReason, "the reason itself");
+  t.true(thrown instanceof ConnectionClosedError);
+  t.is((request as unknown as { controller: unknown }).controller, undefined, "no AbortController was made");
+});
