@@ -71,6 +71,8 @@ export class MPushClient extends EventEmitter {
   private readonly storageQueue = new StorageQueue();
   /** Settles when the latest connection attempt has. */
   private attempts: Promise<void> = Promise.resolve();
+  /** The TCP connect of the attempt in flight, for close() to give up. */
+  private connecting: AbortController | undefined;
   /** The connection the attempt in flight is establishing a session on, for close() to cut short. */
   private opening: ClientConnection | undefined;
 
@@ -141,6 +143,7 @@ export class MPushClient extends EventEmitter {
     this.connection?.close();
     this.connection = undefined;
     // An attempt in flight fails at once rather than at its timeouts: later attempts wait for it.
+    this.connecting?.abort(new Error("client closed while connecting"));
     this.opening?.close();
   }
 
@@ -163,7 +166,17 @@ export class MPushClient extends EventEmitter {
 
   private async openSessionNow(wanted: () => boolean): Promise<OpenedSession | undefined> {
     const { host, port } = this.options;
-    const connection = await ClientConnection.open(host, port, { timeoutMs: this.options.connectTimeoutMs });
+    const connecting = new AbortController();
+    this.connecting = connecting;
+    let connection: ClientConnection;
+    try {
+      connection = await ClientConnection.open(host, port, {
+        timeoutMs: this.options.connectTimeoutMs,
+        signal: connecting.signal,
+      });
+    } finally {
+      if (this.connecting === connecting) this.connecting = undefined;
+    }
     if (!wanted()) {
       connection.close();
       return undefined;

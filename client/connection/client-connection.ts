@@ -62,20 +62,38 @@ export class ClientConnection extends EventEmitter {
     socket.on("close", () => this.shutdown("the server closed the connection"));
   }
 
-  static open(host: string, port: number, options: { timeoutMs?: number; maxBodyBytes?: number } = {}) {
+  /** `signal` gives up a connect still in flight: its socket and timer go at once, and it rejects with the reason. */
+  static open(
+    host: string,
+    port: number,
+    options: { timeoutMs?: number; maxBodyBytes?: number; signal?: AbortSignal } = {},
+  ) {
     const timeoutMs = options.timeoutMs ?? 5000;
+    const { signal } = options;
     return new Promise<ClientConnection>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${hostPort(host, port)} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once("error", (error) => {
+      const fail = (error: unknown) => {
         clearTimeout(timer);
-        reject(new Error(`cannot connect to ${hostPort(host, port)}: ${error.message}`, { cause: error }));
-      });
+        signal?.removeEventListener("abort", abandon);
+        socket.destroy();
+        reject(error);
+      };
+      const abandon = () => fail(signal?.reason);
+      const timer = setTimeout(
+        () => fail(new Error(`connect to ${hostPort(host, port)} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      signal?.addEventListener("abort", abandon, { once: true });
+      socket.once("error", (error) =>
+        fail(new Error(`cannot connect to ${hostPort(host, port)}: ${error.message}`, { cause: error })),
+      );
       socket.once("connect", () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", abandon);
         socket.removeAllListeners("error");
         resolve(new ClientConnection(socket, options.maxBodyBytes ?? 64 * 1024));
       });
