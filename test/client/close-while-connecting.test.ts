@@ -67,39 +67,31 @@ test.serial("ClientConnection.open with a signal aborted already opens nothing",
   t.is(await released(before), before);
 });
 
-test.serial("close() during connect()'s TCP connect rejects it at once and keeps no socket or timer", async (t) => {
+/** A client toward the unanswered port, with the live handles from before it, and what `begin` started on it in flight. */
+async function connectingClient<T>(t: ExecutionContext, begin: (client: MPushClient) => T) {
   const port = await unansweredPort(t);
   const before = sockets();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port,
-    serverKey: Buffer.alloc(32, 1),
-    device: DEVICE,
-    connectTimeoutMs: 5000,
-  });
-  const connecting = client.connect();
+  const options = { host: "127.0.0.1", port, serverKey: Buffer.alloc(32, 1), device: DEVICE, connectTimeoutMs: 5000 };
+  const client = new MPushClient(options);
+  const started = begin(client);
   await new Promise((resolve) => setImmediate(resolve));
   t.true(sockets() > before, "the connect is in flight");
+  return { client, before, started };
+}
+
+test.serial("close() during connect()'s TCP connect rejects it at once and keeps no socket or timer", async (t) => {
+  const { client, before, started } = await connectingClient(t, (c) => c.connect());
   await client.close();
-  await t.throwsAsync(connecting, { message: "client closed while connecting" });
+  await t.throwsAsync(started, { message: "client closed while connecting" });
   t.is(await released(before), before);
 });
 
 test.serial("close() during start()'s TCP connect reports no error and keeps no socket or timer", async (t) => {
-  const port = await unansweredPort(t);
-  const before = sockets();
-  const client = new MPushClient({
-    host: "127.0.0.1",
-    port,
-    serverKey: Buffer.alloc(32, 1),
-    device: DEVICE,
-    connectTimeoutMs: 5000,
-  });
   const errors: unknown[] = [];
-  client.on("error", (error) => errors.push(error));
-  client.start();
-  await new Promise((resolve) => setImmediate(resolve));
-  t.true(sockets() > before, "the connect is in flight");
+  const { client, before } = await connectingClient(t, (c) => {
+    c.on("error", (error) => errors.push(error));
+    c.start();
+  });
   await client.close();
   t.is(await released(before), before);
   t.deepEqual(errors, []);
