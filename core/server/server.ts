@@ -1,6 +1,5 @@
 import "reflect-metadata";
 import { createServer, type Server, type Socket } from "node:net";
-import type { Keyv } from "keyv";
 import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
 import { redactUrl } from "../config/redact-url.js";
@@ -8,29 +7,24 @@ import { ConnectionRegistry } from "../connection/connection-registry.js";
 import { hostPort } from "../connection/host-port.js";
 import { type ConnectionLifecycle, ServerConnection } from "../connection/server-connection.js";
 import { TcpTransport } from "../connection/tcp-transport.js";
-import { IDENTITY_KEY, IdentityKey } from "../crypto/identity-key.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { HandlerDeadline } from "../dispatch/handler-deadline.js";
 import { HandlerRegistry } from "../dispatch/handler-registry.js";
-import { BootError, ListenError, PluginLoadError } from "../errors/boot-errors.js";
+import { ListenError } from "../errors/boot-errors.js";
 import { createLogger, LOGGER, type Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog, throttledWarn } from "../log/throttled-log.js";
 import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
-import { checkOrder, type LoadedPlugin, loadPlugins } from "../plugin/plugin-loader.js";
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
 import { defaultMaxConnections } from "../runtime/open-files-limit.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
-import { connectEarly, createKeyv, disconnect, KEYV, KEYV_NAME, sweepExpired } from "../session/keyv-factory.js";
-import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import type { SessionContext } from "../session/session-context.js";
-import { SESSION_STORE, type SessionStore } from "../session/session-store.js";
-import { storeRefusal } from "../session/store-errors.js";
+import { registerIdentityKey } from "./identity-key-setup.js";
+import { registerPlugins } from "./register-plugins.js";
+import { registerSessionStore } from "./session-store-setup.js";
 
 /** Protocol violations, shorter: each names a remote worth seeing sooner. */
 const VIOLATION_LOG_INTERVAL_MS = 1000;
-/** Expired entries of the in-process store are dropped this often. */
-const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
 export interface ServerOptions {
   readonly config: ServerConfig;
@@ -67,8 +61,6 @@ export class MPushServer implements ConnectionLifecycle {
   private readonly releases: (() => Promise<void> | void)[] = [];
   /** The session store as the listening line names it. */
   private storeName: string;
-  /** What the store last said when it refused this node (a wrong password, …), which waiting does not end. */
-  private storeRefusal: string | undefined;
   /** Anyone can send garbage on as many connections as they like: the log line must not scale with it. */
   private readonly violation: ThrottledLog;
 
@@ -107,22 +99,11 @@ export class MPushServer implements ConnectionLifecycle {
     container.registerInstance(TimerWheel, server.wheel);
 
     try {
-      const loaded: LoadedPlugin[] = [
-        ...(await loadPlugins(config.plugins)),
-        ...(options.plugins ?? []).map(({ plugin, options }) => ({ plugin, options, specifier: plugin.name })),
-      ];
-      checkOrder(loaded.map((l) => l.plugin));
-      for (const { plugin, options: pluginOptions } of loaded) {
-        try {
-          await plugin.register(container, { config, options: pluginOptions, log: log.child({ plugin: plugin.name }) });
-        } catch (cause) {
-          if (cause instanceof BootError) throw cause;
-          const reason = cause instanceof Error ? cause.message : String(cause);
-          throw new PluginLoadError(plugin.name, `register() failed: ${reason}`, cause);
-        }
-        log.debug({ plugin: plugin.name, version: plugin.version }, "plugin registered");
-      }
-      await server.registerDefaults();
+      const loaded = await registerPlugins(container, config, log, options.plugins ?? []);
+      await registerIdentityKey(container, config, log);
+      server.storeName = await registerSessionStore(container, config, log, server.wheel, clock, (release) =>
+        server.releases.push(release),
+      );
       const registry = HandlerRegistry.fromContainer(container);
       const deadline =
         config.handlerTimeoutMs > 0
@@ -306,118 +287,6 @@ export class MPushServer implements ConnectionLifecycle {
     this.deadlines.delete(connection);
   }
 
-  /** Core services a plugin did not provide itself. */
-  private async registerDefaults(): Promise<void> {
-    const { container, config, log } = this;
-    if (!container.isRegistered(IDENTITY_KEY, true)) {
-      const { key, created, exposed, publicMismatch } = await IdentityKey.loadOrCreate(
-        config.keyFile,
-        config.createKeyFile,
-      );
-      container.registerInstance(IDENTITY_KEY, key);
-      if (publicMismatch) {
-        log.warn(
-          { keyFile: config.keyFile, fingerprint: key.fingerprint },
-          "the .pub beside the identity key file is not its public half; clients pinning that file will refuse this server",
-        );
-      }
-      if (exposed) {
-        log.warn(
-          { keyFile: config.keyFile },
-          "identity key file is readable or writable by group or others; chmod 600 it (it keys every session record)",
-        );
-      }
-      log.info(
-        {
-          keyFile: config.keyFile,
-          fingerprint: key.fingerprint,
-          created,
-          storageId: key.storageId,
-          storage: key.carriesStorage ? "carried from a previous key" : "derived from this key",
-        },
-        created ? "created server identity key" : "loaded server identity key",
-      );
-      if (created && config.session.store !== "memory") {
-        // A node of a cluster that made its own key splits it: clients pinning the cluster's key refuse it.
-        log.warn(
-          { keyFile: config.keyFile, fingerprint: key.fingerprint },
-          "created a new identity key although sessions are shared through a store: every node needs the same key file, or clients pinning the others' key refuse this node and it opens none of their sessions (MPUSH_CREATE_KEY_FILE=false makes a missing key a boot error)",
-        );
-      }
-    }
-    if (!container.isRegistered(KEYV, true)) {
-      const keyv = createKeyv(config.session);
-      const warn = throttledWarn(log, STORM_LOG_INTERVAL_MS);
-      const refusedLog = throttledLog(log, "error", STORM_LOG_INTERVAL_MS);
-      const store = this.storeName;
-      keyv.on("error", (error: unknown) => {
-        const refusal = storeRefusal(error);
-        if (refusal === undefined) warn({ err: error, store }, "session store error");
-        else {
-          this.storeRefusal = refusal;
-          refusedLog(
-            { err: error, store, refusal },
-            `session store refuses this node (${refusal}): fix the credentials or database in the store URL; this does not end by waiting`,
-          );
-        }
-      });
-      container.registerInstance(KEYV, keyv);
-      this.releases.push(() => disconnect(keyv));
-      await connectEarly(keyv);
-      if (config.session.store === "memory") this.sweepEvery(MEMORY_SWEEP_INTERVAL_MS, keyv);
-    } else {
-      this.storeName = "a plugin's Keyv";
-      // Keyv swallows a store's errors by default: a failing store would read as an empty one, every
-      // session as expired. Thrown, they are STORE_UNAVAILABLE, as for the server's own stores.
-      const keyv = container.resolve<Keyv>(KEYV);
-      if (!keyv.throwOnErrors) {
-        keyv.throwOnErrors = true;
-        log.info(
-          "a plugin's Keyv session store now throws its errors (throwOnErrors), so a failing store is told apart from an empty one",
-        );
-      }
-    }
-    container.registerInstance(KEYV_NAME, this.storeName);
-    if (!container.isRegistered(SESSION_STORE, true)) container.registerSingleton(SESSION_STORE, KeyvSessionStore);
-    if (config.session.store !== "memory") await this.probeStore();
-  }
-
-  /**
-   * One read at boot, so a store that cannot be used (down, a wrong or missing
-   * password, a bad database) is said at once rather than at the first
-   * client's request. The server starts either way: handshakes go on without
-   * a resumable id until the store answers.
-   */
-  private async probeStore(): Promise<void> {
-    const store = this.storeName;
-    try {
-      await this.container.resolve<SessionStore>(SESSION_STORE).get(STORE_PROBE_ID);
-      this.log.info({ store }, "session store answered");
-    } catch (error) {
-      const consequence = "handshakes go on without a resumable session, and FAST_CONNECT answers STORE_UNAVAILABLE";
-      const refusal = this.storeRefusal;
-      if (refusal === undefined) {
-        this.log.warn({ err: error, store }, `session store does not answer at boot: ${consequence}, until it does`);
-      } else {
-        this.log.warn(
-          { err: error, store, refusal },
-          `session store refused this node at boot: ${consequence}, until it accepts this node`,
-        );
-      }
-    }
-  }
-
-  /** One wheel timer for the whole store, not one per entry. */
-  private sweepEvery(intervalMs: number, keyv: Keyv): void {
-    const sweep = new WheelTimer((now) => {
-      // Entries expire by the wall clock; the sweep's own rhythm is steady time.
-      const removed = sweepExpired(keyv, this.clock.now());
-      if (removed > 0) this.log.debug({ removed }, "expired session store entries removed");
-      return now + intervalMs;
-    });
-    this.wheel.schedule(sweep, this.clock.steady() + intervalMs);
-  }
-
   private async shutdown(): Promise<void> {
     // A listen() in progress ends first (and undoes itself, seeing stopping): closing its listener
     // mid-bind would leave listen() pending forever, and onClose must not run before onListen ends.
@@ -437,6 +306,3 @@ export class MPushServer implements ConnectionLifecycle {
     this.log.info({ connectionsClosed: open }, "server closed");
   }
 }
-
-/** Read at boot to see that the store answers; no session has it (ids are 24 base64url characters). */
-const STORE_PROBE_ID = "boot-probe";
