@@ -5,6 +5,7 @@ import { checkOptions, type MPushClientOptions } from "./client-options.js";
 import { emitToApplication } from "./connection/application-events.js";
 import { backoffDelay, DEFAULT_BACKOFF } from "./connection/backoff.js";
 import { ClientConnection } from "./connection/client-connection.js";
+import { keepAlive } from "./connection/heartbeat-keeper.js";
 import { PendingEvents } from "./connection/pending-events.js";
 import { ServerError, SessionStorageError, VerificationError } from "./errors.js";
 import { startFastConnect } from "./flows/fast-connect-flow.js";
@@ -59,7 +60,8 @@ export class MPushClient extends EventEmitter {
   private readonly storage: SessionStorage;
   private readonly wish: HeartbeatWish;
   private connection: ClientConnection | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Stops the heartbeats of the adopted connection. */
+  private stopHeartbeats: () => void = () => {};
   private reconnectTimer: NodeJS.Timeout | undefined;
   private running = false;
   private attempt = 0;
@@ -139,7 +141,7 @@ export class MPushClient extends EventEmitter {
     this.running = false;
     this.generation++;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.heartbeatTimer);
+    this.stopHeartbeats();
     this.connection?.close();
     this.connection = undefined;
     // An attempt in flight fails at once rather than at its timeouts: later attempts wait for it.
@@ -301,12 +303,7 @@ export class MPushClient extends EventEmitter {
    * being saved (after delivering the pushes that came before the close).
    * Returns what delivers the pushes that came meanwhile, for the caller to
    * run once it has announced the connection.
-   *
-   * A heartbeat goes out when nothing was written for about an interval, or
-   * when nothing was read and no heartbeat went out for that long: a client
-   * that only sends (acks, uploads) would otherwise hold back every heartbeat
-   * and then drop its own healthy connection as silent. A connection silent
-   * for two intervals is dropped.
+   * Heartbeats it as keepAlive() says.
    */
   private adopt(connection: ClientConnection, negotiatedMs: number, pending: PendingEvents): () => void {
     pending.stop();
@@ -323,21 +320,8 @@ export class MPushClient extends EventEmitter {
     if (previous !== undefined && previous !== connection) previous.close();
     connection.on("packet", (packet: Packet) => emitToApplication(this, "packet", packet));
     connection.on("close", (reason: string) => this.lost(connection, reason));
-    // Whatever a server negotiates, this client's own checks need an interval they can keep.
-    const heartbeatMs = Math.max(MIN_HEARTBEAT_MS, negotiatedMs);
-    const margin = Math.min(1000, heartbeatMs / 10);
-    let probedAt = performance.now();
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = setInterval(() => {
-      const now = performance.now();
-      const due = heartbeatMs - margin;
-      if (now - connection.lastReadAt > 2 * heartbeatMs + margin) connection.close();
-      else if (now - connection.lastWriteAt >= due || (now - connection.lastReadAt >= due && now - probedAt >= due)) {
-        connection.sendHeartbeat();
-        probedAt = now;
-      }
-    }, heartbeatMs / 4);
-    this.heartbeatTimer.unref();
+    this.stopHeartbeats();
+    this.stopHeartbeats = keepAlive(connection, negotiatedMs);
     return () => {
       for (const packet of pending.packets) emitToApplication(this, "packet", packet);
     };
@@ -346,7 +330,7 @@ export class MPushClient extends EventEmitter {
   private lost(connection: ClientConnection, reason: string): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
-    clearInterval(this.heartbeatTimer);
+    this.stopHeartbeats();
     emitToApplication(this, "disconnected", reason);
     if (this.running) this.scheduleReconnect();
   }
@@ -392,8 +376,6 @@ export class MPushClient extends EventEmitter {
 }
 
 const STORAGE_TIMEOUT_MS = 5000;
-/** Below this a negotiated heartbeat is taken as this: no server the client can use heartbeats faster. */
-const MIN_HEARTBEAT_MS = 1000;
 /**
  * Failures that retrying soon will not cure: the server's identity did not
  * verify, or it refused the HANDSHAKE's content. MPush's client stops; this
