@@ -208,6 +208,8 @@ export class KeyvSessionStore implements SessionStore {
         answered = true;
         reject(new StoreUnavailableError(`${what}: no answer in ${this.config.session.storeTimeoutMs} ms`));
       }, this.config.session.storeTimeoutMs);
+      // The call it bounds holds the process through its socket; a closed server's call must not.
+      timer.unref();
     });
     const ready = this.redis?.connected() ?? Promise.resolve();
     // A connect that ends after the deadline, or after the server closed, must not start the

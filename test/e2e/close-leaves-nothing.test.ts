@@ -1,9 +1,10 @@
 import "reflect-metadata";
 import test from "ava";
+import { Command } from "../../core/protocol/index.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { RedisCluster, RedisServer } from "../helpers/redis.js";
 import { startServer } from "../helpers/server.js";
-import { fastConnectOn, handshakeOn, resumeOn, ticketOf } from "../helpers/session-peer.js";
+import { fastConnectOn, fastConnectRequest, handshakeOn, resumeOn, ticketOf } from "../helpers/session-peer.js";
 import { sleep } from "../helpers/wait.js";
 
 // Serial: each test compares the process's live handles before and after one server's life.
@@ -78,5 +79,40 @@ test.serial("Redis Cluster: a closed server leaves no socket, listener or timer 
   t.teardown(() => cluster.stop());
   const before = handles();
   await liveAndClose(cluster.storeUrl());
+  t.deepEqual(await leftOver(before), {});
+});
+
+/** A server that was connected to Redis, then a resume waiting on the store when it closes. */
+async function closeWhileWaiting(redis: RedisServer, storeFails: () => Promise<void>): Promise<void> {
+  // A deadline far past the close: a timer of it would still be live when the test looks.
+  const server = await startServer({ session: { store: redis.url, storeTimeoutMs: 10_000 } });
+  try {
+    const session = await handshakeOn(server);
+    await storeFails();
+    const raw = await RawClient.open(server.port);
+    raw.writeFrame(Command.FAST_CONNECT, 1, fastConnectRequest(ticketOf(session)).body);
+    await sleep(100);
+    await server.close();
+    raw.close();
+  } finally {
+    await server.close();
+  }
+}
+
+test.serial("Redis paused: a closed server holds no timer of a store call or connect that was waiting", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const before = handles();
+  await closeWhileWaiting(redis, async () => {
+    await redis.cli("CLIENT", "PAUSE", "1000", "ALL");
+  });
+  await sleep(100);
+  t.deepEqual(excess(before), {});
+});
+
+test.serial("Redis gone: a closed server holds no timer past the Redis client's reconnect backoff", async (t) => {
+  const redis = await RedisServer.start();
+  const before = handles();
+  await closeWhileWaiting(redis, () => redis.stop());
   t.deepEqual(await leftOver(before), {});
 });

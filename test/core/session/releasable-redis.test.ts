@@ -2,6 +2,7 @@ import "reflect-metadata";
 import test from "ava";
 import { loadConfig } from "../../../core/index.js";
 import { createKeyv, disconnect } from "../../../core/session/keyv-factory.js";
+import type { ReleasableKeyvRedis } from "../../../core/session/releasable-redis.js";
 import { RedisServer } from "../../helpers/redis.js";
 import { sleep } from "../../helpers/wait.js";
 
@@ -48,4 +49,21 @@ test("a call waiting for Redis to connect when the store is released fails, and 
   // Past the longest reconnect backoff (2 s).
   await sleep(2500);
   t.deepEqual(await clients(redis), []);
+});
+
+test("connects that failed before Redis came up leave the client one set of listeners", async (t) => {
+  const redis = await RedisServer.start();
+  await redis.stop();
+  const keyv = keyvFor(redis);
+  const adapter = keyv.store as ReleasableKeyvRedis<unknown>;
+  const listeners = adapter.client.listenerCount("error");
+  // Each read connects and fails at the 1 s deadline.
+  await t.throwsAsync(keyv.get("k"));
+  await t.throwsAsync(keyv.get("k"));
+  await redis.restart();
+  t.teardown(() => redis.stop());
+  await keyv.set("k", "v");
+  t.is(await keyv.get("k"), "v");
+  t.is(adapter.client.listenerCount("error"), listeners);
+  await disconnect(keyv);
 });
