@@ -1,35 +1,43 @@
 import KeyvRedis, { RedisErrorMessages } from "@keyv/redis";
 
+const RELEASED = "the session store was released with its server";
+const STILL = "Redis is still not connected: its client goes on connecting";
+
 /**
- * @keyv/redis's getClient, with three of its behaviours changed:
- * - it connects again on any call after disconnect(); once released, this
- *   adapter connects no more;
- * - a connect still retrying when the client is closed resolves as if it had
- *   succeeded; here that call fails. Otherwise an operation that outlived its
- *   server opened a Redis connection nobody closes, and the process never exited;
- * - its connect deadline is a timer it never clears, so every connect held the
- *   process for `connectionTimeout` more, a closed server's too; here the timer
- *   is cleared when the connect ends and holds no process meanwhile.
- * It also adds no listeners per reconnect: the constructor's stay the only ones.
+ * @keyv/redis's getClient, with its behaviours around connecting changed:
+ * - its connect deadline destroyed the client and the next call connected it
+ *   again, while node-redis's retry loop of the destroyed connect went on: two
+ *   loops on one client, and Redis coming back got a connection from each, one
+ *   of them owned by nobody. Here a client is connected once; a connect past
+ *   its deadline fails its callers but keeps retrying, as node-redis does after
+ *   any later drop, and calls meanwhile fail fast (no offline queue, and no
+ *   second wait for a connect already overdue);
+ * - that deadline was a timer it never cleared, holding the process for
+ *   `connectionTimeout` after every connect; here it is cleared and unref'd;
+ * - it connected again on any call after disconnect(); once released, this
+ *   adapter connects no more, and a connect that release() ended (node-redis
+ *   then resolves it as if it had succeeded) fails its callers;
+ * - it added the client's event listeners again after every connect.
  */
 export class ReleasableKeyvRedis<T> extends KeyvRedis<T> {
   private released = false;
+  /** The client's one connect while it is in flight; callers share it. */
+  private connecting: Promise<void> | undefined;
+  /** That connect has outlasted a caller's deadline: later callers fail at once rather than wait it again. */
+  private overdue = false;
 
   override async getClient(): ReturnType<KeyvRedis<T>["getClient"]> {
-    if (this.released) throw new Error("the session store was released with its server");
+    if (this.released) throw new Error(RELEASED);
     const client = this.client;
-    if (client.isOpen) return client;
+    // Open covers reconnecting after a drop too: node-redis retries by itself.
+    if (client.isOpen && this.connecting === undefined) return client;
+    if (this.overdue) throw new Error(RedisErrorMessages.RedisClientNotConnectedThrown, { cause: new Error(STILL) });
+    this.connecting ??= this.connectOnce(client);
     try {
-      await this.connectWithin(client, this.connectionTimeout);
-    } catch (cause) {
-      this.emit("error", cause);
-      await this.disconnect(true);
-      throw new Error(RedisErrorMessages.RedisClientNotConnectedThrown, { cause });
-    }
-    if (this.released) {
-      // The connect this call waited for ended because release() closed it.
-      await this.disconnect(true);
-      throw new Error("the session store was released with its server while connecting");
+      await within(this.connecting, this.connectionTimeout);
+    } catch (error) {
+      if (this.connecting !== undefined) this.overdue = true;
+      throw error;
     }
     return client;
   }
@@ -40,21 +48,48 @@ export class ReleasableKeyvRedis<T> extends KeyvRedis<T> {
     await this.disconnect();
   }
 
-  private async connectWithin(client: { connect(): Promise<unknown> }, timeoutMs: number | undefined): Promise<void> {
-    if (timeoutMs === undefined) {
-      await client.connect();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis timed out after ${timeoutMs}ms`)), timeoutMs);
-      // The connect's socket holds the process while it lasts; the deadline must not outlast it.
-      timer.unref();
-    });
-    try {
-      await Promise.race([client.connect(), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private connectOnce(client: { connect(): Promise<unknown> }): Promise<void> {
+    const connected = client.connect().then(
+      () => {
+        this.settled();
+        if (this.released) throw new Error(`${RELEASED} while connecting`);
+      },
+      (cause: unknown) => {
+        // The retry loop has ended (a cluster's root nodes all failed): the next call may connect afresh.
+        this.settled();
+        throw new Error(RedisErrorMessages.RedisClientNotConnectedThrown, { cause });
+      },
+    );
+    // Its callers may all have given up at their deadline.
+    connected.catch(() => {});
+    return connected;
+  }
+
+  private settled(): void {
+    this.connecting = undefined;
+    this.overdue = false;
+  }
+}
+
+async function within(connecting: Promise<void>, timeoutMs: number | undefined): Promise<void> {
+  if (timeoutMs === undefined) return connecting;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(RedisErrorMessages.RedisClientNotConnectedThrown, {
+            cause: new Error(`Redis timed out after ${timeoutMs}ms`),
+          }),
+        ),
+      timeoutMs,
+    );
+    // The connect's own socket and retries hold the process while they last; the deadline must not outlast them.
+    timer.unref();
+  });
+  try {
+    await Promise.race([connecting, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,7 +4,7 @@ import { loadConfig } from "../../../core/index.js";
 import { createKeyv, disconnect } from "../../../core/session/keyv-factory.js";
 import type { ReleasableKeyvRedis } from "../../../core/session/releasable-redis.js";
 import { RedisServer } from "../../helpers/redis.js";
-import { sleep } from "../../helpers/wait.js";
+import { eventually, sleep } from "../../helpers/wait.js";
 
 /** Connections Redis holds, but the CLIENT LIST asking. */
 async function clients(redis: RedisServer): Promise<string[]> {
@@ -51,19 +51,44 @@ test("a call waiting for Redis to connect when the store is released fails, and 
   t.deepEqual(await clients(redis), []);
 });
 
-test("connects that failed before Redis came up leave the client one set of listeners", async (t) => {
+test("a store down at its first call connects its client once: later calls fail at once, and Redis back gets one connection", async (t) => {
   const redis = await RedisServer.start();
   await redis.stop();
   const keyv = keyvFor(redis);
   const adapter = keyv.store as ReleasableKeyvRedis<unknown>;
   const listeners = adapter.client.listenerCount("error");
-  // Each read connects and fails at the 1 s deadline.
-  await t.throwsAsync(keyv.get("k"));
-  await t.throwsAsync(keyv.get("k"));
+  const client = adapter.client as unknown as { connect(): Promise<unknown> };
+  const connect = client.connect.bind(client);
+  let connects = 0;
+  client.connect = () => {
+    connects++;
+    return connect();
+  };
+  const waited = Date.now();
+  await t.throwsAsync(keyv.get("k"), { message: /not connected/ });
+  t.true(Date.now() - waited >= 900, "the first call waits for the connect, up to the 1 s deadline");
+  const failedAt = Date.now();
+  await t.throwsAsync(keyv.get("k"), { message: /not connected/ });
+  t.true(Date.now() - failedAt < 500, "a later call does not wait that connect again");
   await redis.restart();
   t.teardown(() => redis.stop());
+  // The first connect's retries find Redis (backoff at most 2 s).
+  t.is(
+    await eventually(
+      () =>
+        keyv.get("k").then(
+          () => true,
+          () => undefined,
+        ),
+      5000,
+      100,
+    ),
+    true,
+  );
   await keyv.set("k", "v");
   t.is(await keyv.get("k"), "v");
-  t.is(adapter.client.listenerCount("error"), listeners);
+  t.is(connects, 1, "one connect, its retries included");
+  t.is((await clients(redis)).length, 1);
+  t.is(adapter.client.listenerCount("error"), listeners, "no listeners added by the reconnect");
   await disconnect(keyv);
 });
