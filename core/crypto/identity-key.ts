@@ -1,8 +1,9 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from "node:crypto";
 import { chmod, link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { KeyFileError } from "../errors/boot-errors.js";
 import { hkdfExpandLabel, hkdfExtract } from "./hkdf.js";
+import { okpPrivateKey } from "./okp-key.js";
 import { pemBlocks } from "./pem.js";
 import { fingerprintOf } from "./pinned-server-key.js";
 
@@ -62,14 +63,17 @@ export class IdentityKey {
    * storage secret is then the attacker's too, and every session must end.
    */
   static generate(keepSessionsOf?: IdentityKey): IdentityKey {
-    return new IdentityKey(generateKeyPairSync("ed25519").privateKey, keepSessionsOf?.storageSecret);
+    const seed = randomBytes(32);
+    try {
+      return new IdentityKey(okpPrivateKey("Ed25519", seed), keepSessionsOf?.storageSecret);
+    } finally {
+      seed.fill(0);
+    }
   }
 
   /** From a fixed 32-byte Ed25519 seed: for test vectors and tests; real keys come from the key file. */
   static fromSeed(seed: Uint8Array): IdentityKey {
-    if (seed.length !== 32) throw new RangeError("Ed25519 seed must be 32 bytes");
-    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
-    return new IdentityKey(createPrivateKey({ key: der, format: "der", type: "pkcs8" }));
+    return new IdentityKey(okpPrivateKey("Ed25519", seed));
   }
 
   /** The key file's text: one private key block, and the carried storage secret's block when there is one. */

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPublicKey, diffieHellman, type KeyObject, randomFillSync } from "node:crypto";
+import { okpPrivateKey } from "./okp-key.js";
 
 /** Raw 32-byte keys in and out; JWK is Node's cheapest raw import path. */
 export interface EphemeralKeyPair {
@@ -9,8 +10,12 @@ export interface EphemeralKeyPair {
 export const X25519_KEY_LENGTH = 32;
 
 export function generateEphemeral(): EphemeralKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync("x25519");
-  return { privateKey, publicKey: rawPublicKey(publicKey) };
+  const raw = randomFillSync(Buffer.allocUnsafe(X25519_KEY_LENGTH));
+  try {
+    return ephemeralFromPrivate(raw);
+  } finally {
+    raw.fill(0);
+  }
 }
 
 function rawPublicKey(key: KeyObject): Buffer {
@@ -27,11 +32,8 @@ export function x25519(privateKey: KeyObject, peerPublic: Uint8Array): Buffer {
   return diffieHellman({ privateKey, publicKey });
 }
 
-const PKCS8_X25519_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-
-/** A key pair from a fixed 32-byte private key: for test vectors only; real keys come from generateEphemeral(). */
+/** A key pair from a 32-byte private key: generateEphemeral()'s random one, or a test vector's fixed one. */
 export function ephemeralFromPrivate(privateKey: Uint8Array): EphemeralKeyPair {
-  if (privateKey.length !== X25519_KEY_LENGTH) throw new RangeError("X25519 private key must be 32 bytes");
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: "der", type: "pkcs8" });
+  const key = okpPrivateKey("X25519", privateKey);
   return { privateKey: key, publicKey: rawPublicKey(createPublicKey(key)) };
 }
