@@ -44,8 +44,13 @@ test("a key file that is not an Ed25519 PEM is refused with a cause", async (t) 
   t.is((error as KeyFileError).code, "MPUSH_ERR_KEY_FILE");
   t.truthy(error?.cause);
   const rsa = join(dir, "rsa.key");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
-  writeFileSync(rsa, privateKey.export({ format: "pem", type: "pkcs8" }));
+  // Encoded by the generation itself: exporting a generated KeyObject can deadlock Node 20 (core/crypto/okp-key.ts).
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 1024,
+    privateKeyEncoding: { format: "pem", type: "pkcs8" },
+    publicKeyEncoding: { format: "pem", type: "spki" },
+  });
+  writeFileSync(rsa, privateKey);
   await t.throwsAsync(IdentityKey.loadOrCreate(rsa), { message: /does not hold a PEM Ed25519/ });
 });
 

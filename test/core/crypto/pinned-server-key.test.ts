@@ -34,9 +34,7 @@ test("a pinned key given as the .pub file's bytes reads as PEM; anything else is
 });
 
 test("a private key given as the pin is refused: the client must never hold it", (t) => {
-  const pair = generateKeyPairSync("ed25519");
-  const privatePem = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-  const publicPem = pair.publicKey.export({ format: "pem", type: "spki" }).toString();
+  const { privateKey: privatePem, publicKey: publicPem } = pemPair();
   t.throws(() => PinnedServerKey.from(privatePem), {
     message: "server key is a private key: pin its public half, the .pub file",
   });
@@ -50,12 +48,24 @@ test("a private key given as the pin is refused: the client must never hold it",
 });
 
 test("a private key in any PEM form is refused as one, even beside a public key", (t) => {
-  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const sec1 = ec.privateKey.export({ format: "pem", type: "sec1" }).toString();
+  const sec1 = generateKeyPairSync("ec", {
+    namedCurve: "P-256",
+    privateKeyEncoding: { format: "pem", type: "sec1" },
+    publicKeyEncoding: { format: "pem", type: "spki" },
+  }).privateKey;
   t.regex(sec1, /^-----BEGIN EC PRIVATE KEY-----/);
   t.throws(() => PinnedServerKey.from(sec1), { message: /is a private key/ });
-  const pair = generateKeyPairSync("ed25519");
-  const publicPem = pair.publicKey.export({ format: "pem", type: "spki" }).toString();
-  const privatePem = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+  const { privateKey: privatePem, publicKey: publicPem } = pemPair();
   t.throws(() => PinnedServerKey.from(`${publicPem}${privatePem}`), { message: /is a private key/ });
 });
+
+/**
+ * Encoded inside the generation call: exporting a generated KeyObject afterwards can deadlock
+ * Node 20 when a GC lands in the export (core/crypto/okp-key.ts).
+ */
+function pemPair(): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync("ed25519", {
+    privateKeyEncoding: { format: "pem", type: "pkcs8" },
+    publicKeyEncoding: { format: "pem", type: "spki" },
+  });
+}
