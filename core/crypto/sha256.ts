@@ -83,8 +83,9 @@ function compress(bytes: Uint8Array, at: number): void {
   state[7] = ((state[7] as number) + h) | 0;
 }
 
-function begin(from: Int32Array, alreadyAbsorbed: number): void {
-  state.set(from);
+/** Starts from the 8 words of `from` at `at`. */
+function begin(from: Int32Array, at: number, alreadyAbsorbed: number): void {
+  for (let i = 0; i < 8; i++) state[i] = from[at + i] as number;
   pendingLength = 0;
   absorbed = alreadyAbsorbed;
 }
@@ -130,7 +131,7 @@ function end(out: Uint8Array, offset: number): void {
 }
 
 export function sha256(...parts: Uint8Array[]): Buffer {
-  begin(INITIAL, 0);
+  begin(INITIAL, 0, 0);
   for (const part of parts) absorb(part);
   const out = Buffer.allocUnsafe(DIGEST_LENGTH);
   end(out, 0);
@@ -143,20 +144,20 @@ export function sha256(...parts: Uint8Array[]): Buffer {
  * several times (the early secret: binder key, finished, next session secret).
  */
 export class HmacKey {
-  private readonly inner = new Int32Array(8);
-  private readonly outer = new Int32Array(8);
+  /** Inner state, then outer: one array, as an established connection keeps one key for its lifetime. */
+  private readonly states = new Int32Array(16);
 
   constructor(key: Uint8Array) {
     const k = key.length > BLOCK ? sha256(key) : key;
-    this.inner.set(padded(k, 0x36));
-    this.outer.set(padded(k, 0x5c));
+    this.states.set(padded(k, 0x36), 0);
+    this.states.set(padded(k, 0x5c), 8);
   }
 
   mac(...parts: Uint8Array[]): Buffer {
-    begin(this.inner, BLOCK);
+    begin(this.states, 0, BLOCK);
     for (const part of parts) absorb(part);
     end(innerDigest, 0);
-    begin(this.outer, BLOCK);
+    begin(this.states, 8, BLOCK);
     absorb(innerDigest);
     const out = Buffer.allocUnsafe(DIGEST_LENGTH);
     end(out, 0);
@@ -168,7 +169,7 @@ export class HmacKey {
 function padded(key: Uint8Array, byte: number): Int32Array {
   pad.fill(byte);
   for (let i = 0; i < key.length; i++) pad[i] = (key[i] as number) ^ byte;
-  begin(INITIAL, 0);
+  begin(INITIAL, 0, 0);
   compress(pad, 0);
   pad.fill(0);
   return state;
