@@ -1,3 +1,4 @@
+import { unpooledCopy } from "../runtime/unpooled.js";
 import { deriveSecret, hkdfExpandLabel, hkdfExtract, type Secret, ZEROS } from "./hkdf.js";
 import { HmacKey, hmacSha256, sha256 } from "./sha256.js";
 
@@ -104,13 +105,19 @@ class DerivedOnUse implements DirectionKeys {
   }
 
   private derive(): DirectionKeys {
-    this.keys ??= directionKeys(deriveSecret(this.secret, this.label, this.th));
+    if (this.keys === undefined) {
+      const { key, iv } = directionKeys(deriveSecret(this.secret, this.label, this.th));
+      // Kept for the connection's life: one block of its own, not two slices of shared pools.
+      const block = unpooledCopy(key, iv);
+      this.keys = { key: block.subarray(0, KEY_LENGTH), iv: block.subarray(KEY_LENGTH) };
+    }
     return this.keys;
   }
 }
 
 function established(secret: HmacKey, th: Uint8Array): EstablishedSecrets {
-  const kept = keptApart(th);
+  // Kept for the connection's life: not as a slice of a shared pool.
+  const kept = unpooledCopy(th);
   return {
     traffic: {
       clientToServer: new DerivedOnUse(secret, "c ap traffic", kept),
@@ -118,18 +125,6 @@ function established(secret: HmacKey, th: Uint8Array): EstablishedSecrets {
     },
     sessionSecret: deriveSecret(secret, "res master", th),
   };
-}
-
-/**
- * A copy with a memory block of its own. A small Buffer from allocUnsafe is a
- * slice of Node's shared 8 KiB pool, and whatever keeps the slice keeps the
- * whole pool alive: connections holding their transcript hash for life pinned
- * about 0.7 KiB of pool each (docs/benchmarks.md, idle connections).
- */
-function keptApart(bytes: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafeSlow(bytes.length);
-  copy.set(bytes);
-  return copy;
 }
 
 export function handshakeSecrets(shared: Uint8Array, th: Uint8Array): EstablishedSecrets {

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv } from "node:crypto";
 import { RecordError } from "../errors/frame-errors.js";
 import { writeHeader } from "../protocol/frame-encoder.js";
 import { FrameFlag, HEADER_LENGTH, type Packet } from "../protocol/packet.js";
+import { unpooled, unpooledCopy } from "../runtime/unpooled.js";
 import { AEAD, type DirectionKeys, TAG_LENGTH } from "./key-schedule.js";
 
 /** Records one key may protect; far beyond any connection's life, and well inside AES-GCM's bounds. */
@@ -16,7 +17,10 @@ const MAX_RECORDS = 2 ** 32;
  */
 export class RecordCipher {
   private count = 0;
-  /** Made on the first frame, so that keys expanded on use stay unexpanded until then. */
+  /**
+   * Made on the first frame, so that keys expanded on use stay unexpanded until then;
+   * kept for the connection's life, so not slices of a shared pool (runtime/unpooled.ts).
+   */
   private nonce: Buffer | undefined;
   private aad: Buffer | undefined;
 
@@ -40,7 +44,7 @@ export class RecordCipher {
       throw new RecordError("plaintext frame after keys were established");
     const body = packet.body;
     if (body.length < TAG_LENGTH) throw new RecordError("sealed frame shorter than its tag");
-    this.aad ??= Buffer.allocUnsafe(HEADER_LENGTH);
+    this.aad ??= unpooled(HEADER_LENGTH);
     writeHeader(this.aad, 0, body.length, packet.cmd, packet.flags, packet.seq);
     const split = body.length - TAG_LENGTH;
     const decipher = createDecipheriv(AEAD, this.keys.key, this.nextNonce(), { authTagLength: TAG_LENGTH });
@@ -59,7 +63,7 @@ export class RecordCipher {
     const n = this.count++;
     if (n >= MAX_RECORDS) throw new RecordError("record limit reached; reconnect and resume");
     const iv = this.keys.iv;
-    this.nonce ??= Buffer.from(iv);
+    this.nonce ??= unpooledCopy(iv);
     const nonce = this.nonce;
     const high = Math.floor(n / 2 ** 32);
     const low = n >>> 0;

@@ -1,0 +1,78 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import test from "ava";
+import { deriveSecret, hkdfExtract, ZEROS } from "../../../core/crypto/hkdf.js";
+import { directionKeys, handshakeSecrets, ResumeSchedule } from "../../../core/crypto/key-schedule.js";
+import { RecordCipher } from "../../../core/crypto/record-cipher.js";
+import { HEADER_LENGTH } from "../../../core/protocol/packet.js";
+
+/**
+ * What a connection keeps for its life must not be a slice of Node's shared
+ * 8 KiB Buffer pool: the slice would keep the whole pool alive (about 0.7 KiB
+ * per idle connection, 1 KiB per connection that sealed frames, before the fix).
+ */
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+/**
+ * Runs `make` right at the start of a fresh pool, so that its small allocations
+ * come from that pool, then hands the rest of the pool to throwaway buffers:
+ * only what `make` returns can keep the pool alive afterwards.
+ */
+function inFreshPool<T>(make: () => T): { kept: T; pool: WeakRef<ArrayBufferLike> } {
+  let first = Buffer.allocUnsafe(1);
+  while (first.byteOffset !== 0) first = Buffer.allocUnsafe(1);
+  const pool = new WeakRef(first.buffer);
+  const kept = make();
+  for (let i = 0; i < 4; i++) Buffer.allocUnsafe(2048);
+  return { kept, pool };
+}
+
+async function released(pool: WeakRef<ArrayBufferLike>): Promise<boolean> {
+  // A WeakRef holds its target until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return pool.deref() === undefined;
+}
+
+const TH = Buffer.alloc(32, 0xab);
+const INPUT = Buffer.alloc(32, 1);
+const establishments = {
+  handshake: (th: Buffer) => handshakeSecrets(INPUT, th),
+  resume: (th: Buffer) => new ResumeSchedule(INPUT).established(th),
+};
+
+for (const [name, establish] of Object.entries(establishments)) {
+  test(`a ${name}'s traffic secrets do not keep the pool their transcript hash came from`, async (t) => {
+    // The connection keeps the traffic part; the session secret goes to the store.
+    const { kept: traffic, pool } = inFreshPool(() => establish(Buffer.from(TH)).traffic);
+    t.true(await released(pool), "the pool is still alive");
+    // What is kept still derives what the transcript hash derives (both secrets are HKDF-Extract(0, input)).
+    const expected = directionKeys(deriveSecret(hkdfExtract(ZEROS, INPUT), "c ap traffic", TH));
+    t.deepEqual(traffic.clientToServer.key, expected.key);
+    t.deepEqual(traffic.clientToServer.iv, expected.iv);
+  });
+}
+
+test("record ciphers that sealed and opened frames keep no slice of the pool their keys were derived in", async (t) => {
+  const { traffic } = handshakeSecrets(INPUT, TH);
+  const { kept: ciphers, pool } = inFreshPool(() => {
+    const sender = new RecordCipher(traffic.serverToClient);
+    const receiver = new RecordCipher(traffic.serverToClient);
+    const frame = sender.seal(100, 0, 1, Buffer.from("push"));
+    const body = frame.subarray(HEADER_LENGTH);
+    const opened = receiver.open({ cmd: 100, flags: frame[7] as number, seq: 1, body });
+    return { sender, receiver, opened: opened.toString() };
+  });
+  t.is(ciphers.opened, "push");
+  t.true(await released(pool), "the pool is still alive");
+  // Both still work on: the next frame in sequence opens.
+  const next = ciphers.sender.seal(100, 0, 2, Buffer.from("again"));
+  const reopened = ciphers.receiver.open({
+    cmd: 100,
+    flags: next[7] as number,
+    seq: 2,
+    body: next.subarray(HEADER_LENGTH),
+  });
+  t.is(reopened.toString(), "again");
+});
