@@ -105,18 +105,13 @@ class DerivedOnUse implements DirectionKeys {
   }
 
   private derive(): DirectionKeys {
-    if (this.keys === undefined) {
-      const { key, iv } = directionKeys(deriveSecret(this.secret, this.label, this.th));
-      // Kept for the connection's life: one block of its own, not two slices of shared pools.
-      const block = unpooledCopy(key, iv);
-      this.keys = { key: block.subarray(0, KEY_LENGTH), iv: block.subarray(KEY_LENGTH) };
-    }
+    this.keys ??= directionKeys(deriveSecret(this.secret, this.label, this.th));
     return this.keys;
   }
 }
 
 function established(secret: HmacKey, th: Uint8Array): EstablishedSecrets {
-  // Kept for the connection's life: not as a slice of a shared pool.
+  // Kept until each direction's first frame (an idle connection's whole life): not as a slice of a shared pool.
   const kept = unpooledCopy(th);
   return {
     traffic: {

@@ -2,8 +2,8 @@ import { createCipheriv, createDecipheriv } from "node:crypto";
 import { RecordError } from "../errors/frame-errors.js";
 import { writeHeader } from "../protocol/frame-encoder.js";
 import { FrameFlag, HEADER_LENGTH, type Packet } from "../protocol/packet.js";
-import { unpooled, unpooledCopy } from "../runtime/unpooled.js";
-import { AEAD, type DirectionKeys, TAG_LENGTH } from "./key-schedule.js";
+import { unpooled } from "../runtime/unpooled.js";
+import { AEAD, type DirectionKeys, IV_LENGTH, KEY_LENGTH, TAG_LENGTH } from "./key-schedule.js";
 
 /** Records one key may protect; far beyond any connection's life, and well inside AES-GCM's bounds. */
 const MAX_RECORDS = 2 ** 32;
@@ -17,20 +17,30 @@ const MAX_RECORDS = 2 ** 32;
  */
 export class RecordCipher {
   private count = 0;
+  /** Until the first frame: the direction's keys, which may be expanded only when asked for. */
+  private keys: DirectionKeys | undefined;
   /**
-   * Made on the first frame, so that keys expanded on use stay unexpanded until then;
-   * kept for the connection's life, so not slices of a shared pool (runtime/unpooled.ts).
+   * From the first frame: the key, the nonce and (when opening) the associated
+   * data, views of one block of its own, kept for the connection's life
+   * (runtime/unpooled.ts). What derived the key can then go.
    */
+  private key: Buffer | undefined;
   private nonce: Buffer | undefined;
   private aad: Buffer | undefined;
+  /** The iv's last 8 bytes as two int32s, which the frame counter is XORed into. */
+  private ivMiddle = 0;
+  private ivLow = 0;
 
-  constructor(private readonly keys: DirectionKeys) {}
+  constructor(keys: DirectionKeys) {
+    this.keys = keys;
+  }
 
   /** Encodes a whole sealed frame. */
   seal(cmd: number, flags: number, seq: number, plaintext: Uint8Array): Buffer {
+    const key = this.key ?? this.takeKeys();
     const out = Buffer.allocUnsafe(HEADER_LENGTH + plaintext.length + TAG_LENGTH);
     writeHeader(out, 0, plaintext.length + TAG_LENGTH, cmd, flags | FrameFlag.ENCRYPTED, seq);
-    const cipher = createCipheriv(AEAD, this.keys.key, this.nextNonce(), { authTagLength: TAG_LENGTH });
+    const cipher = createCipheriv(AEAD, key, this.nextNonce(), { authTagLength: TAG_LENGTH });
     cipher.setAAD(out.subarray(0, HEADER_LENGTH));
     let at = HEADER_LENGTH + cipher.update(plaintext).copy(out, HEADER_LENGTH);
     at += cipher.final().copy(out, at);
@@ -44,10 +54,11 @@ export class RecordCipher {
       throw new RecordError("plaintext frame after keys were established");
     const body = packet.body;
     if (body.length < TAG_LENGTH) throw new RecordError("sealed frame shorter than its tag");
-    this.aad ??= unpooled(HEADER_LENGTH);
+    const key = this.key ?? this.takeKeys();
+    this.aad ??= Buffer.from(key.buffer, key.byteOffset + KEY_LENGTH + IV_LENGTH, HEADER_LENGTH);
     writeHeader(this.aad, 0, body.length, packet.cmd, packet.flags, packet.seq);
     const split = body.length - TAG_LENGTH;
-    const decipher = createDecipheriv(AEAD, this.keys.key, this.nextNonce(), { authTagLength: TAG_LENGTH });
+    const decipher = createDecipheriv(AEAD, key, this.nextNonce(), { authTagLength: TAG_LENGTH });
     decipher.setAAD(this.aad);
     decipher.setAuthTag(body.subarray(split));
     const head = decipher.update(body.subarray(0, split));
@@ -59,16 +70,28 @@ export class RecordCipher {
     }
   }
 
+  /** Copies key and iv into this direction's block and lets go of the keys object. */
+  private takeKeys(): Buffer {
+    const { key, iv } = this.keys as DirectionKeys;
+    const block = unpooled(KEY_LENGTH + IV_LENGTH + HEADER_LENGTH);
+    block.set(key, 0);
+    block.set(iv, KEY_LENGTH);
+    this.key = block.subarray(0, KEY_LENGTH);
+    this.nonce = block.subarray(KEY_LENGTH, KEY_LENGTH + IV_LENGTH);
+    this.ivMiddle = iv.readInt32BE(4);
+    this.ivLow = iv.readInt32BE(8);
+    this.keys = undefined;
+    return this.key;
+  }
+
   private nextNonce(): Buffer {
     const n = this.count++;
     if (n >= MAX_RECORDS) throw new RecordError("record limit reached; reconnect and resume");
-    const iv = this.keys.iv;
-    this.nonce ??= unpooledCopy(iv);
-    const nonce = this.nonce;
+    const nonce = this.nonce as Buffer;
     const high = Math.floor(n / 2 ** 32);
     const low = n >>> 0;
-    nonce.writeUInt32BE((iv.readUInt32BE(4) ^ high) >>> 0, 4);
-    nonce.writeUInt32BE((iv.readUInt32BE(8) ^ low) >>> 0, 8);
+    nonce.writeUInt32BE((this.ivMiddle ^ high) >>> 0, 4);
+    nonce.writeUInt32BE((this.ivLow ^ low) >>> 0, 8);
     return nonce;
   }
 }

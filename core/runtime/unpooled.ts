@@ -9,15 +9,8 @@ export function unpooled(size: number): Buffer {
   return Buffer.allocUnsafeSlow(size);
 }
 
-/** The parts, one after the other, in one block of their own. */
-export function unpooledCopy(...parts: Uint8Array[]): Buffer {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const copy = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (const part of parts) {
-    copy.set(part, at);
-    at += part.length;
-  }
+export function unpooledCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
   return copy;
 }

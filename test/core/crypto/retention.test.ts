@@ -28,11 +28,11 @@ function inFreshPool<T>(make: () => T): { kept: T; pool: WeakRef<ArrayBufferLike
   return { kept, pool };
 }
 
-async function released(pool: WeakRef<ArrayBufferLike>): Promise<boolean> {
+async function released(target: WeakRef<object>): Promise<boolean> {
   // A WeakRef holds its target until the current job ends.
   await new Promise((resolve) => setImmediate(resolve));
   gc();
-  return pool.deref() === undefined;
+  return target.deref() === undefined;
 }
 
 const TH = Buffer.alloc(32, 0xab);
@@ -54,25 +54,38 @@ for (const [name, establish] of Object.entries(establishments)) {
   });
 }
 
-test("record ciphers that sealed and opened frames keep no slice of the pool their keys were derived in", async (t) => {
+/** As a connection holds them: the ciphers, not the secrets they were made from. */
+function ciphers(): { sender: RecordCipher; receiver: RecordCipher } {
   const { traffic } = handshakeSecrets(INPUT, TH);
-  const { kept: ciphers, pool } = inFreshPool(() => {
-    const sender = new RecordCipher(traffic.serverToClient);
-    const receiver = new RecordCipher(traffic.serverToClient);
+  return { sender: new RecordCipher(traffic.serverToClient), receiver: new RecordCipher(traffic.serverToClient) };
+}
+
+test("record ciphers that sealed and opened frames keep no slice of the pool their keys were derived in", async (t) => {
+  const { sender, receiver } = ciphers();
+  // The keys are derived on the first frame, so within the fresh pool.
+  const { kept: opened, pool } = inFreshPool(() => {
     const frame = sender.seal(100, 0, 1, Buffer.from("push"));
-    const body = frame.subarray(HEADER_LENGTH);
-    const opened = receiver.open({ cmd: 100, flags: frame[7] as number, seq: 1, body });
-    return { sender, receiver, opened: opened.toString() };
+    return receiver
+      .open({ cmd: 100, flags: frame[7] as number, seq: 1, body: frame.subarray(HEADER_LENGTH) })
+      .toString();
   });
-  t.is(ciphers.opened, "push");
+  t.is(opened, "push");
   t.true(await released(pool), "the pool is still alive");
   // Both still work on: the next frame in sequence opens.
-  const next = ciphers.sender.seal(100, 0, 2, Buffer.from("again"));
-  const reopened = ciphers.receiver.open({
-    cmd: 100,
-    flags: next[7] as number,
-    seq: 2,
-    body: next.subarray(HEADER_LENGTH),
-  });
+  const next = sender.seal(100, 0, 2, Buffer.from("again"));
+  const reopened = receiver.open({ cmd: 100, flags: next[7] as number, seq: 2, body: next.subarray(HEADER_LENGTH) });
   t.is(reopened.toString(), "again");
+});
+
+test("a record cipher lets go of its keys, and so of the secret they derive from, after its first frame", async (t) => {
+  const { sender, keys } = (() => {
+    const { traffic } = handshakeSecrets(INPUT, TH);
+    return { sender: new RecordCipher(traffic.serverToClient), keys: new WeakRef(traffic.serverToClient) };
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  t.not(keys.deref(), undefined, "held until the first frame");
+  sender.seal(100, 0, 1, Buffer.from("first"));
+  t.true(await released(keys));
+  t.is(sender.seal(100, 0, 2, Buffer.from("second")).length, HEADER_LENGTH + 6 + 16);
 });
