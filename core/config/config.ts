@@ -92,10 +92,13 @@ export interface ServerConfig {
 
 export const CONFIG: unique symbol = Symbol("mpush.ServerConfig");
 
+/** This package's name, as its own modules are imported by. */
+export const PACKAGE_NAME = "mpush-ts";
+
 export const BUILTIN_PLUGINS: readonly string[] = [
-  "mpush-ts/plugins/heartbeat",
-  "mpush-ts/plugins/handshake",
-  "mpush-ts/plugins/fast-connect",
+  `${PACKAGE_NAME}/plugins/heartbeat`,
+  `${PACKAGE_NAME}/plugins/handshake`,
+  `${PACKAGE_NAME}/plugins/fast-connect`,
 ];
 
 export const DEFAULT_CONFIG: ServerConfig = {

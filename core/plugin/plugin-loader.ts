@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { PluginSpec } from "../config/config.js";
+import { PACKAGE_NAME, type PluginSpec } from "../config/config.js";
 import { PluginDependencyError, PluginLoadError } from "../errors/boot-errors.js";
 import { isPlugin, type Plugin } from "./plugin.js";
 
@@ -15,7 +15,8 @@ export interface LoadedPlugin {
  * Imports each configured plugin module and takes its default export (or a
  * named `plugin` export). Specifiers are absolute paths (relative ones were
  * resolved against the config file by loadConfig) or package names, resolved
- * from the working directory first so an application's own packages are found.
+ * from the working directory first so an application's own packages are found;
+ * this package's own names always from this installation.
  */
 export async function loadPlugins(specs: readonly PluginSpec[], cwd = process.cwd()): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
@@ -37,6 +38,16 @@ export async function loadPlugins(specs: readonly PluginSpec[], cwd = process.cw
   return loaded;
 }
 
+/**
+ * This package's own modules (the built-in plugins) come from this very
+ * installation, whatever the working directory holds: a plugin from another
+ * copy of the package would register classes that this core's container does
+ * not know, and the boot would fail on a missing TypeInfo.
+ */
+function isOwnModule(specifier: string): boolean {
+  return specifier === PACKAGE_NAME || specifier.startsWith(`${PACKAGE_NAME}/`);
+}
+
 /** Names are unique, and every dependency comes earlier in the list. */
 export function checkOrder(plugins: readonly Plugin[]): void {
   const seen = new Set<string>();
@@ -53,7 +64,7 @@ async function importPlugin(specifier: string, cwd: string): Promise<unknown> {
   let target = specifier;
   if (isAbsolute(specifier)) {
     target = pathToFileURL(specifier).href;
-  } else {
+  } else if (!isOwnModule(specifier)) {
     try {
       target = pathToFileURL(createRequire(join(cwd, "noop.js")).resolve(specifier)).href;
     } catch {

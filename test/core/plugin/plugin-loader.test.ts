@@ -1,4 +1,7 @@
 import "reflect-metadata";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { PluginDependencyError, PluginLoadError } from "../../../core/errors/boot-errors.js";
@@ -75,6 +78,23 @@ test("the built-in plugins load by package name, in their dependency order", asy
     loaded.map((l) => l.plugin.name),
     ["heartbeat", "handshake", "fast-connect"],
   );
+});
+
+test("the built-in plugins come from this installation even when the working directory has another copy", async (t) => {
+  // Another copy of the package, as an application of the embedder may hold, whose heartbeat is an impostor.
+  const cwd = mkdtempSync(join(tmpdir(), "mpush-plugin-cwd-"));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  const copy = join(cwd, "node_modules", "mpush-ts");
+  mkdirSync(join(copy, "plugins"), { recursive: true });
+  writeFileSync(
+    join(copy, "package.json"),
+    JSON.stringify({ name: "mpush-ts", type: "module", exports: { "./plugins/*": "./plugins/*.js" } }),
+  );
+  writeFileSync(join(copy, "plugins", "heartbeat.js"), 'export default { name: "impostor", register() {} };\n');
+  const [loaded] = await loadPlugins(["mpush-ts/plugins/heartbeat"], cwd);
+  const own = (await import("mpush-ts/plugins/heartbeat")) as { default: Plugin };
+  t.is(loaded?.plugin.name, "heartbeat");
+  t.is(loaded?.plugin, own.default);
 });
 
 test("configured plugins in the wrong order are refused at load", async (t) => {
