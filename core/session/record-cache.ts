@@ -1,5 +1,6 @@
 import { SecretWrap } from "./secret-wrap.js";
 import type { StoredSession } from "./session-store.js";
+import { unwrapRecord, type WrappedRecord, wrapRecord } from "./store-layout.js";
 
 /**
  * The records this node wrote to a shared store, so that a resume landing on
@@ -21,8 +22,7 @@ export interface StoreKeys {
 }
 
 interface Entry {
-  /** Its secret wrapped. */
-  readonly record: StoredSession;
+  readonly record: WrappedRecord;
   readonly keys: StoreKeys;
 }
 
@@ -46,7 +46,7 @@ export class RecordCache {
       this.entries.delete(id);
       return undefined;
     }
-    return { ...record, sessionSecret: this.wrap.unwrap(record.sessionSecret) };
+    return unwrapRecord(this.wrap, record);
   }
 
   /** The keys `id` was written under, if this node wrote it and still holds it. */
@@ -60,7 +60,7 @@ export class RecordCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(id, { record: { ...record, sessionSecret: this.wrap.wrap(record.sessionSecret) }, keys });
+    this.entries.set(id, { record: wrapRecord(this.wrap, record), keys });
   }
 
   delete(id: string): void {

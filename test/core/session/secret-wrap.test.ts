@@ -8,8 +8,8 @@ test("wrap is AES-256 per block under the given key, and unwrap inverts it", (t)
   const secret = randomBytes(32);
   const wrapped = wrap.wrap(secret);
   const reference = createCipheriv("aes-256-ecb", key, null).setAutoPadding(false).update(secret);
-  t.deepEqual(wrapped, reference);
-  t.false(wrapped.equals(secret));
+  t.is(wrapped, reference.toString("latin1"), "one latin1 character per wrapped byte");
+  t.not(wrapped, secret.toString("latin1"));
   t.deepEqual(wrap.unwrap(wrapped), secret);
 });
 
@@ -33,7 +33,7 @@ test("a partial block is refused before it reaches the context, which stays usab
   const before = wrap.wrap(secret);
   for (const length of [0, 1, 31, 33])
     t.throws(() => wrap.wrap(randomBytes(length)), { instanceOf: RangeError }, `${length} bytes`);
-  t.throws(() => wrap.unwrap(randomBytes(17)), { instanceOf: RangeError });
+  t.throws(() => wrap.unwrap(randomBytes(17).toString("latin1")), { instanceOf: RangeError });
   t.deepEqual(wrap.wrap(secret), before);
   t.deepEqual(wrap.unwrap(before), secret);
 });
@@ -42,6 +42,6 @@ test("another key wraps differently and does not unwrap", (t) => {
   const secret = randomBytes(32);
   const a = new SecretWrap();
   const b = new SecretWrap();
-  t.false(a.wrap(secret).equals(b.wrap(secret)));
+  t.not(a.wrap(secret), b.wrap(secret));
   t.false(b.unwrap(a.wrap(secret)).equals(secret));
 });

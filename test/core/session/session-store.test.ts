@@ -8,6 +8,7 @@ import { IdentityKey } from "../../../core/crypto/identity-key.js";
 import { createKeyv } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
 import type { StoredSession } from "../../../core/session/session-store.js";
+import type { WrappedRecord } from "../../../core/session/store-layout.js";
 import { ManualClock } from "../../helpers/server.js";
 import { sessionRecord } from "../../helpers/session-record.js";
 
@@ -76,10 +77,11 @@ test("the in-process map holds no secret in clear: plain id keys, the secret wra
   const { store, clock, keyv } = storeWith();
   const saved = record(clock.now());
   await store.save("id-a", saved);
-  const map = keyv.store as Map<string, { value: { record: StoredSession } }>;
-  const [[key, entry]] = [...map.entries()] as [[string, { value: { record: StoredSession } }]];
+  const map = keyv.store as Map<string, { value: { record: WrappedRecord } }>;
+  const [[key, entry]] = [...map.entries()] as [[string, { value: { record: WrappedRecord } }]];
   t.true(key.endsWith("s:id-a"), "in-process keys are plain: the map shares memory with the index key");
-  const wrapped = Buffer.from(entry.value.record.sessionSecret);
+  t.is(typeof entry.value.record.sessionSecret, "string");
+  const wrapped = Buffer.from(entry.value.record.sessionSecret, "latin1");
   t.is(wrapped.length, saved.sessionSecret.length);
   t.false(wrapped.equals(saved.sessionSecret));
   t.is(Buffer.from(JSON.stringify(entry)).indexOf(saved.sessionSecret.toString("hex")), -1);

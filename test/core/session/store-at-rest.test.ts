@@ -93,15 +93,22 @@ test("memory store: the raw map holds no secret or traffic key in any spelling, 
   // Ids and the client's version are plain here by design (the map shares memory with the index key); secrets never are.
   const secretsOnly = needlesOf(sessions).filter(([name]) => !name.includes(" id ") && !name.startsWith("client"));
   t.true(secretsOnly.some(([name]) => name.startsWith("session secret")));
-  // Records are objects holding Buffers: scan every byte array in them, not only their JSON spelling.
-  const bytes = [...map.values()].flatMap(function arrays(v: unknown): Buffer[] {
+  // Records are objects holding the wrapped secret as latin1 text: scan every string and byte array in
+  // them as bytes too, not only their JSON spelling.
+  const bytes = [...map.values()].flatMap(function parts(v: unknown): Buffer[] {
     if (v instanceof Uint8Array) return [Buffer.from(v)];
+    if (typeof v === "string") return [Buffer.from(v, "latin1")];
     if (v === null || typeof v !== "object") return [];
     // Data only: a record's wrapper also points at the store's cipher contexts.
     const fields = Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : "record" in v ? [v.record] : [];
-    return fields.flatMap(arrays);
+    return fields.flatMap(parts);
   });
-  t.is(bytes.length, 1, "one wrapped secret");
+  const wrapped = [...map.values()].flatMap((v) => {
+    const secret = (v as { value?: { record?: { sessionSecret?: unknown } } }).value?.record?.sessionSecret;
+    return typeof secret === "string" ? [Buffer.from(secret, "latin1")] : [];
+  });
+  t.is(wrapped.length, 1, "one wrapped secret");
+  t.is(wrapped[0]?.length, 32);
   t.deepEqual(leaks([...entries.flat(), ...bytes], secretsOnly), []);
   t.true(
     [...map.keys()].some((key) => key.endsWith(`s:${sessions[1]?.sessionId}`)),
