@@ -1,4 +1,5 @@
 import { FrameTooLargeError, ReservedFlagsError } from "../errors/frame-errors.js";
+import { unpooled } from "../runtime/unpooled.js";
 import { HEADER_LENGTH, HEARTBEAT_BYTE, HEARTBEAT_PACKET, KNOWN_FLAGS, type Packet } from "./packet.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -57,7 +58,8 @@ export class FrameDecoder {
   }
 
   private fillHeader(chunk: Buffer, offset: number, sink: (packet: Packet) => void): number {
-    this.header ??= Buffer.allocUnsafe(HEADER_LENGTH);
+    // Kept for the connection's life once a header arrives split: not a slice of a shared pool.
+    this.header ??= unpooled(HEADER_LENGTH);
     const n = Math.min(HEADER_LENGTH - this.headerFill, chunk.length - offset);
     chunk.copy(this.header, this.headerFill, offset, offset + n);
     const before = this.headerFill;

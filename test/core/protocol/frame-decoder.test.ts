@@ -3,6 +3,7 @@ import { FrameError, FrameTooLargeError, ReservedFlagsError } from "../../../cor
 import { FrameDecoder } from "../../../core/protocol/frame-decoder.js";
 import { encodeFrame } from "../../../core/protocol/frame-encoder.js";
 import { HEADER_LENGTH, HEARTBEAT_BYTE, type Packet } from "../../../core/protocol/packet.js";
+import { inFreshPool, released } from "../../helpers/retention.js";
 
 const LIMIT = 1024;
 
@@ -223,4 +224,17 @@ test("a zero-length body right after a heartbeat-looking seq is not confused", (
     { cmd: 2, flags: 0, seq: 0xdf, body: [] },
     HEARTBEAT,
   ]);
+});
+
+test("a decoder that saw a header split across reads keeps no slice of Node's shared Buffer pool", async (t) => {
+  const frame = encodeFrame(100, 0, 7, Buffer.from("split"));
+  const { kept: decoder, pool } = inFreshPool(() => {
+    const decoder = new FrameDecoder(LIMIT);
+    decoder.push(frame.subarray(0, 5), () => t.fail("no packet from half a header"));
+    return decoder;
+  });
+  t.true(await released(pool), "the pool is still alive");
+  const packets: Packet[] = [];
+  decoder.push(frame.subarray(5), (p) => packets.push(p));
+  t.deepEqual(packets.map(plain), [{ cmd: 100, flags: 0, seq: 7, body: [...Buffer.from("split")] }]);
 });
