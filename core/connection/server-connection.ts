@@ -148,7 +148,7 @@ export class ServerConnection implements Connection {
     if (this.heartbeatsThisTurn >= HEARTBEATS_PER_TURN && !this.readHeldForTurn) {
       this.readHeldForTurn = true;
       this.updateFlow();
-      setImmediate(this.releaseRead);
+      setImmediate(ServerConnection.releaseRead, this);
     }
   }
 
@@ -260,7 +260,11 @@ export class ServerConnection implements Connection {
         }
         if (pending !== undefined) {
           this.busy = true;
-          pending.then(this.afterAsync, this.afterAsyncFailure);
+          // Closures per async request, not per connection: an idle connection keeps none.
+          pending.then(
+            () => this.afterAsync(),
+            (error: unknown) => this.afterAsyncFailure(error),
+          );
           return;
         }
         if (this.framesThisTurn >= FRAMES_PER_TURN && this.queue.length > 0) {
@@ -301,35 +305,37 @@ export class ServerConnection implements Connection {
 
   private waitForNextTurn(): void {
     this.busy = true;
-    setImmediate(this.nextTurn);
+    setImmediate(ServerConnection.nextTurn, this);
   }
 
-  private readonly releaseRead = (): void => {
-    this.readHeldForTurn = false;
-    this.updateFlow();
-  };
+  // Static, with the connection as setImmediate's argument: floods alone need these, so no
+  // connection carries a closure for them.
+  private static releaseRead(connection: ServerConnection): void {
+    connection.readHeldForTurn = false;
+    connection.updateFlow();
+  }
 
   /** The held frames' turn: its share counts toward the turn it runs in, so reads later in that turn wait. */
-  private readonly nextTurn = (): void => {
-    this.countedTurn = currentTurn();
-    this.framesThisTurn = 0;
-    this.heartbeatsThisTurn = 0;
-    this.afterAsync();
-  };
+  private static nextTurn(connection: ServerConnection): void {
+    connection.countedTurn = currentTurn();
+    connection.framesThisTurn = 0;
+    connection.heartbeatsThisTurn = 0;
+    connection.afterAsync();
+  }
 
-  private readonly afterAsync = (): void => {
+  private afterAsync(): void {
     this.busy = false;
     if (this.endIfPending()) return;
     const next = this.queue.shift();
     // Resume reading as soon as the backlog is below the limit, not only once it is empty.
     this.updateFlow();
     if (next !== undefined) this.run(next);
-  };
+  }
 
-  private readonly afterAsyncFailure = (error: unknown): void => {
+  private afterAsyncFailure(error: unknown): void {
     this.busy = false;
     if (!this.endIfPending()) this.abort(error as Error);
-  };
+  }
 
   /** Completes a close() that waited for the packet in hand. */
   private endIfPending(): boolean {
