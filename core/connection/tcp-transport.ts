@@ -4,12 +4,35 @@ import { hostPort } from "./host-port.js";
 
 const EMPTY = Buffer.alloc(0);
 
+/** What a transport reports to: the connection it carries. */
 export interface TransportEvents {
-  onData(chunk: Buffer): void;
-  onClose(reason: string): void;
+  receive(chunk: Buffer): void;
+  transportClosed(reason: string): void;
 }
 
-/** node:net socket as a ByteTransport; nothing protocol-specific lives here. */
+/** Kept on the socket itself for the listeners below, which all sockets share. */
+const EVENTS = Symbol("mpush.transportEvents");
+const ERROR = Symbol("mpush.socketError");
+type CarryingSocket = Socket & { [EVENTS]?: TransportEvents; [ERROR]?: Error };
+
+function onData(this: CarryingSocket, chunk: Buffer): void {
+  this[EVENTS]?.receive(chunk);
+}
+
+function onError(this: CarryingSocket, error: Error): void {
+  this[ERROR] = error;
+}
+
+function onClose(this: CarryingSocket): void {
+  const error = this[ERROR];
+  this[EVENTS]?.transportClosed(error ? `socket error: ${error.message}` : "peer closed");
+}
+
+/**
+ * node:net socket as a ByteTransport; nothing protocol-specific lives here.
+ * Its listeners are shared functions that find what they need on the socket,
+ * so a connection carries no closures for them.
+ */
 export class TcpTransport implements ByteTransport {
   readonly kind = "tcp";
   private peer: string | undefined;
@@ -32,12 +55,11 @@ export class TcpTransport implements ByteTransport {
   }
 
   attach(events: TransportEvents): void {
-    let error: Error | undefined;
-    this.socket.on("data", (chunk: Buffer) => events.onData(chunk));
-    this.socket.on("error", (e) => {
-      error = e;
-    });
-    this.socket.on("close", () => events.onClose(error ? `socket error: ${error.message}` : "peer closed"));
+    const socket = this.socket as CarryingSocket;
+    socket[EVENTS] = events;
+    socket.on("data", onData);
+    socket.on("error", onError);
+    socket.on("close", onClose);
   }
 
   get bufferedBytes(): number {

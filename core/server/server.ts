@@ -261,10 +261,7 @@ export class MPushServer implements ConnectionLifecycle {
       this.config,
       this.clock,
     );
-    transport.attach({
-      onData: (chunk) => connection.receive(chunk),
-      onClose: (reason) => connection.transportClosed(reason),
-    });
+    transport.attach(connection);
     this.connections.add(connection);
     const deadline = new WheelTimer(() => {
       this.deadlines.delete(connection);

@@ -82,3 +82,47 @@ test("onceDrained on a socket that is ending or gone never calls back: its close
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.is(calls, 0);
 });
+
+/** What a transport reported, in order. */
+function recorder() {
+  const seen: string[] = [];
+  let closed: (reason: string) => void = () => {};
+  const reason = new Promise<string>((resolve) => {
+    closed = resolve;
+  });
+  return {
+    seen,
+    reason,
+    events: {
+      receive: (chunk: Buffer) => seen.push(`data ${chunk.toString()}`),
+      transportClosed: (why: string) => {
+        seen.push(`closed ${why}`);
+        closed(why);
+      },
+    },
+  };
+}
+
+test("each transport reports its own socket's bytes and close, through listeners all sockets share", async (t) => {
+  const first = await acceptedPair(t);
+  const second = await acceptedPair(t);
+  const a = recorder();
+  const b = recorder();
+  new TcpTransport(first.accepted).attach(a.events);
+  new TcpTransport(second.accepted).attach(b.events);
+  t.is(first.accepted.listeners("data")[0], second.accepted.listeners("data")[0], "one listener for every socket");
+  first.client.end("to a");
+  second.client.end("to b");
+  t.is(await a.reason, "peer closed");
+  t.is(await b.reason, "peer closed");
+  t.deepEqual(a.seen, ["data to a", "closed peer closed"]);
+  t.deepEqual(b.seen, ["data to b", "closed peer closed"]);
+});
+
+test("a socket error is named in the close reason", async (t) => {
+  const { client, accepted } = await acceptedPair(t);
+  const r = recorder();
+  new TcpTransport(accepted).attach(r.events);
+  client.resetAndDestroy();
+  t.regex(await r.reason, /^socket error: .*ECONNRESET/);
+});
