@@ -30,6 +30,14 @@ export interface SessionConfig {
    * the read (record-cache.ts); the oldest go first. 0 disables.
    */
   readonly cacheRecords: number;
+  /**
+   * With the in-process store: entries (session records and device pointers)
+   * held at most. Past it nothing new is stored, as on a full Redis with
+   * noeviction: a HANDSHAKE goes on without a resumable session, while a
+   * resume, which replaces its record, goes on. Expired entries leave at the
+   * minute's sweep. 0: no limit.
+   */
+  readonly memoryMaxEntries: number;
 }
 
 export interface ServerConfig {
@@ -127,6 +135,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
     replayWindowMs: 120_000,
     namespace: "mpush",
     cacheRecords: 100_000,
+    memoryMaxEntries: 1_000_000,
   },
   plugins: BUILTIN_PLUGINS,
   logLevel: "info",

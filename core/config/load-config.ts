@@ -48,6 +48,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string, Parse]> = [
   ["MPUSH_SESSION_STORE_TIMEOUT_MS", "session.storeTimeoutMs", int],
   ["MPUSH_REPLAY_WINDOW_MS", "session.replayWindowMs", int],
   ["MPUSH_SESSION_CACHE_RECORDS", "session.cacheRecords", int],
+  ["MPUSH_SESSION_MEMORY_MAX_ENTRIES", "session.memoryMaxEntries", int],
   ["MPUSH_PLUGINS", "plugins", list],
   ["MPUSH_LOG_LEVEL", "logLevel", text],
 ];

@@ -77,6 +77,7 @@ export const SETTING_CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>
   ["session.storeTimeoutMs", integer(1)],
   ["session.replayWindowMs", integer(1000)],
   ["session.cacheRecords", integer(0)],
+  ["session.memoryMaxEntries", integer(0)],
   [
     "session.namespace",
     (value, name) =>

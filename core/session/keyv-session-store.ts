@@ -98,6 +98,7 @@ export class KeyvSessionStore implements SessionStore {
   async save(id: string, record: StoredSession): Promise<void> {
     const ttl = record.expiresAtMs - this.clock.now();
     if (ttl <= 0) return;
+    this.refuseWhenFull("store session");
     const key = this.layout.sessionKey(id);
     const stored = this.layout.toStored(key, record);
     await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
@@ -157,6 +158,7 @@ export class KeyvSessionStore implements SessionStore {
   async setActiveChain(deviceId: string, chainId: string): Promise<void> {
     // Lives as long as any chain can: no session outlives the absolute cap.
     const ttl = this.config.session.maxLifetimeMs;
+    this.refuseWhenFull("store device chain");
     const key = this.layout.deviceKey(deviceId);
     const redis = this.redis;
     await this.bounded("store device chain", async () => {
@@ -190,6 +192,18 @@ export class KeyvSessionStore implements SessionStore {
     } finally {
       this.claiming.delete(key);
     }
+  }
+
+  /**
+   * Keyv's in-process Map holds at most session.memoryMaxEntries: a flood of
+   * handshakes would otherwise grow this process until it fails, taking every
+   * connection with it. A resume deletes its old record before it saves the
+   * new one, so it is never refused here.
+   */
+  private refuseWhenFull(what: string): void {
+    const max = this.config.session.memoryMaxEntries;
+    if (!this.inProcess || max === 0 || (this.keyv.store as Map<unknown, unknown>).size < max) return;
+    throw new StoreUnavailableError(`${what}: the in-process store holds its maximum of ${max} entries`);
   }
 
   /** `read`: only a write that succeeds ends an outage, since a store may answer reads and refuse writes. */

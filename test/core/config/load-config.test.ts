@@ -186,6 +186,17 @@ test("the record cache size: from the environment, 0 turns it off, a negative si
   );
 });
 
+test("the in-process store's bound: 1 000 000 entries by default, from the environment, 0 for none, a negative one refused", (t) => {
+  t.is(loadConfig({ env: {} }).session.memoryMaxEntries, 1_000_000);
+  t.is(loadConfig({ env: { MPUSH_SESSION_MEMORY_MAX_ENTRIES: "5000" } }).session.memoryMaxEntries, 5000);
+  t.is(loadConfig({ env: { MPUSH_SESSION_MEMORY_MAX_ENTRIES: "0" } }).session.memoryMaxEntries, 0);
+  const problems = problemsOf(() => loadConfig({ env: {}, overrides: { session: { memoryMaxEntries: -1 } } }));
+  t.deepEqual(
+    problems.map((p) => p.split(":")[0]),
+    ["session.memoryMaxEntries"],
+  );
+});
+
 test("maxConnections: 0 (from the open-files limit) by default, set from the environment, a negative one refused", (t) => {
   t.is(loadConfig({ env: {} }).maxConnections, 0);
   t.is(loadConfig({ env: { MPUSH_MAX_CONNECTIONS: "50000" } }).maxConnections, 50_000);

@@ -151,6 +151,41 @@ test("rotate: claims the nonce, retires the old id, saves the new one; a replay 
   t.is(await store.get("y"), undefined);
 });
 
+test("the in-process store holds at most memoryMaxEntries: new records and device pointers are refused, a resume's rotation is not", async (t) => {
+  const bounded = { ...config, session: { ...config.session, memoryMaxEntries: 3 } };
+  const clock = new ManualClock();
+  const store = new KeyvSessionStore(createKeyv(bounded.session), IdentityKey.generate(), bounded, clock);
+  const first = record(clock.now(), { deviceId: "a", chainId: "chain-a" });
+  await store.save("a-1", first);
+  await store.setActiveChain("a", "chain-a");
+  await store.save("b-1", record(clock.now(), { deviceId: "b" }));
+  // Three entries: two records and a device pointer.
+  const full = { name: "StoreUnavailableError", message: /in-process store holds its maximum of 3 entries/ };
+  await t.throwsAsync(store.save("c-1", record(clock.now(), { deviceId: "c" })), full);
+  await t.throwsAsync(store.setActiveChain("b", "chain-b"), full);
+  t.is(await store.get("c-1"), undefined);
+  // A resume deletes its old record before saving the new one, so it goes on at the maximum.
+  const next = { ...first, heartbeatMs: 2000 };
+  t.is(
+    await store.rotate({ from: "a-1", nonce: randomBytes(32), nonceTtlMs: 60_000, to: "a-2", record: next }),
+    "rotated",
+  );
+  t.deepEqual(await store.get("a-2"), next);
+  // Room comes back as entries leave.
+  await store.delete("b-1");
+  await store.save("c-1", record(clock.now(), { deviceId: "c" }));
+  t.truthy(await store.get("c-1"));
+});
+
+test("memoryMaxEntries bounds only the in-process store", async (t) => {
+  const bounded = { ...config, session: { ...config.session, memoryMaxEntries: 1 } };
+  const keyv = new Keyv({ store: new PluginMap() });
+  const store = new KeyvSessionStore(keyv, IdentityKey.generate(), bounded, new ManualClock());
+  await store.save("x", record(Date.now()));
+  await store.save("y", record(Date.now()));
+  t.is((keyv.store as PluginMap).size, 2);
+});
+
 test("rotate: a chain other than the device's newest is superseded; the nonce is claimed and the session stays", async (t) => {
   const { store, clock } = storeWith();
   const old = record(clock.now(), { chainId: "first" });
