@@ -6,13 +6,15 @@ import type { Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, throttledLog, throttledWarn } from "../log/throttled-log.js";
 import type { Clock } from "../runtime/clock.js";
 import { type TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
-import { connectEarly, createKeyv, disconnect, KEYV, KEYV_NAME, sweepExpired } from "../session/keyv-factory.js";
+import { connectEarly, createKeyv, disconnect, ExpirySweeper, KEYV, KEYV_NAME } from "../session/keyv-factory.js";
 import { KeyvSessionStore } from "../session/keyv-session-store.js";
 import { SESSION_STORE, type SessionStore } from "../session/session-store.js";
 import { storeRefusal } from "../session/store-errors.js";
 
 /** Expired entries of the in-process store are dropped this often. */
 const MEMORY_SWEEP_INTERVAL_MS = 60_000;
+/** Entries visited per wheel tick: a few ms at most, so a million take about 20 ticks. */
+const MEMORY_SWEEP_SLICE = 50_000;
 /** Read at boot to see that the store answers; no session has it (ids are 24 base64url characters). */
 const STORE_PROBE_ID = "boot-probe";
 
@@ -99,12 +101,18 @@ async function probe(
   }
 }
 
-/** One wheel timer for the whole store, not one per entry. */
+/** One wheel timer for the whole store, not one per entry; a pass goes a slice per wheel tick. */
 function sweepEvery(keyv: Keyv, intervalMs: number, wheel: TimerWheel, clock: Clock, log: Logger): void {
+  const sweeper = ExpirySweeper.of(keyv, MEMORY_SWEEP_SLICE);
+  if (sweeper === undefined) return;
+  let removed = 0;
   const sweep = new WheelTimer((now) => {
     // Entries expire by the wall clock; the sweep's own rhythm is steady time.
-    const removed = sweepExpired(keyv, clock.now());
+    const step = sweeper.step(clock.now());
+    removed += step.removed;
+    if (!step.done) return now;
     if (removed > 0) log.debug({ removed }, "expired session store entries removed");
+    removed = 0;
     return now + intervalMs;
   });
   wheel.schedule(sweep, clock.steady() + intervalMs);

@@ -1,8 +1,12 @@
 import "reflect-metadata";
 import test from "ava";
+import type { Keyv } from "keyv";
 import { pino } from "pino";
+import { systemClock } from "../../core/runtime/clock.js";
+import { TimerWheel } from "../../core/runtime/timer-wheel.js";
+import { KEYV } from "../../core/session/keyv-factory.js";
 import { rawOpener } from "../helpers/raw-client.js";
-import { startServer } from "../helpers/server.js";
+import { ManualClock, startServer } from "../helpers/server.js";
 import { DEVICE, pinnedKey, rawFastConnect, rawHandshake, ticketOf } from "../helpers/session-peer.js";
 
 test("the in-process store at memoryMaxEntries: HANDSHAKE serves without a resumable id and says why in the log, resumes go on", async (t) => {
@@ -33,4 +37,20 @@ test("the in-process store at memoryMaxEntries: HANDSHAKE serves without a resum
   t.regex(again.session.sessionId, /^[A-Za-z0-9_-]{24}$/);
   const other = await rawFastConnect(await open(), ticketOf(b.session, "phone-b"));
   t.regex(other.session.sessionId, /^[A-Za-z0-9_-]{24}$/);
+});
+
+test("the in-process store is swept once a minute, a slice per tick: expired records leave, live entries stay", async (t) => {
+  const clock = new ManualClock();
+  const server = await startServer({ session: { ttlMs: 60_000 } }, [], { clock });
+  t.teardown(server.close);
+  const wheel = server.server.container.resolve(TimerWheel);
+  const keyv = server.server.container.resolve<Keyv>(KEYV);
+  await rawHandshake(await rawOpener(t, server.port)(), pinnedKey(server.keyFile));
+  const map = keyv.store as Map<string, unknown>;
+  t.is(map.size, 2, "the record and the device's pointer");
+  // Past the record's TTL by the wall clock; the pointer lives as long as any chain can.
+  clock.advance(120_000);
+  t.is(map.size, 2, "nothing leaves before the sweep");
+  wheel.advance(systemClock.steady() + 61_000);
+  t.is(map.size, 1);
 });

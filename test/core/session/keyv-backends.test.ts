@@ -6,7 +6,7 @@ import { Keyv } from "keyv";
 import type { EstablishedSession } from "../../../client/flows/handshake-flow.js";
 import { parseClusterUrl } from "../../../core/config/store-url.js";
 import { definePlugin, IdentityKey, KEYV, loadConfig, systemClock } from "../../../core/index.js";
-import { createKeyv, sweepExpired } from "../../../core/session/keyv-factory.js";
+import { createKeyv, ExpirySweeper, sweepExpired } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
 import { ROTATE_SCRIPT } from "../../../core/session/redis-commands.js";
 import { RedisServer } from "../../helpers/redis.js";
@@ -173,6 +173,34 @@ test("sweepExpired drops expired entries of the in-process map, keeps live ones,
   t.is(await keyv.get("long"), "b");
   t.is(await keyv.get("forever"), "c");
   t.is(sweepExpired(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } }), Date.now()), 0);
+});
+
+test("ExpirySweeper walks the map a slice at a time, removing only expired entries, and starts over after a whole pass", async (t) => {
+  const keyv = createKeyv({ ...config.session, store: "memory" });
+  for (let i = 0; i < 10; i++) await keyv.set(`k${i}`, i, i % 2 === 0 ? 5_000 : 60_000);
+  const map = keyv.store as Map<string, unknown>;
+  const sweeper = ExpirySweeper.of(keyv, 4);
+  const later = Date.now() + 10_000;
+  // 10 entries in slices of 4: two slices that do not finish, then the rest of the pass.
+  const steps = [sweeper?.step(later), sweeper?.step(later), sweeper?.step(later)];
+  t.deepEqual(
+    steps.map((s) => s?.done),
+    [false, false, true],
+  );
+  t.is(
+    steps.reduce((sum, s) => sum + (s?.removed ?? 0), 0),
+    5,
+  );
+  t.is(map.size, 5);
+  // The next pass starts from the first entry again and sees what was added since.
+  await keyv.set("late", "x", 1_000);
+  const again = [sweeper?.step(later), sweeper?.step(later)];
+  t.deepEqual(again, [
+    { removed: 0, done: false },
+    { removed: 1, done: true },
+  ]);
+  t.is(map.size, 5);
+  t.is(ExpirySweeper.of(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } }), 4), undefined);
 });
 
 test("sweepExpired removes an entry whose expiry is now and keeps one that expires a millisecond later", async (t) => {
