@@ -6,13 +6,18 @@ import { Keyv } from "keyv";
 import type { EstablishedSession } from "../../../client/flows/handshake-flow.js";
 import { parseClusterUrl } from "../../../core/config/store-url.js";
 import { definePlugin, IdentityKey, KEYV, loadConfig, systemClock } from "../../../core/index.js";
-import { createKeyv, ExpirySweeper, sweepExpired } from "../../../core/session/keyv-factory.js";
+import { ExpirySweeper } from "../../../core/session/expiry-sweeper.js";
+import { createKeyv } from "../../../core/session/keyv-factory.js";
 import { KeyvSessionStore } from "../../../core/session/keyv-session-store.js";
 import { ROTATE_SCRIPT } from "../../../core/session/redis-commands.js";
 import { RedisServer } from "../../helpers/redis.js";
 import { startServer } from "../../helpers/server.js";
 import { handshakeOn, resumeOn, ticketOf } from "../../helpers/session-peer.js";
 import { sessionRecord } from "../../helpers/session-record.js";
+
+/** One whole pass: what the server's sweep does over its slices. */
+const sweepExpired = (keyv: Keyv, now: number): number =>
+  ExpirySweeper.of(keyv, Number.POSITIVE_INFINITY)?.step(now).removed ?? 0;
 
 const config = loadConfig({ env: {}, overrides: { keyFile: "unused.key", session: { storeTimeoutMs: 2000 } } });
 const identity = IdentityKey.generate();
@@ -159,7 +164,7 @@ test("on Redis the script checks the device's chain: a superseded chain is refus
   t.deepEqual(await store.get("new"), old);
 });
 
-test("sweepExpired drops expired entries of the in-process map, keeps live ones, and leaves other stores alone", async (t) => {
+test("a whole sweep drops expired entries of the in-process map, keeps live ones, and leaves other stores alone", async (t) => {
   const keyv = createKeyv({ ...config.session, store: "memory" });
   // Expiries are whole seconds away, so a busy machine between two lines cannot expire one early.
   await keyv.set("short", "a", 5_000);
@@ -203,7 +208,7 @@ test("ExpirySweeper walks the map a slice at a time, removing only expired entri
   t.is(ExpirySweeper.of(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } }), 4), undefined);
 });
 
-test("sweepExpired removes an entry whose expiry is now and keeps one that expires a millisecond later", async (t) => {
+test("a sweep removes an entry whose expiry is now and keeps one that expires a millisecond later", async (t) => {
   const keyv = createKeyv({ ...config.session, store: "memory" });
   await keyv.set("due", "a", 60_000);
   await keyv.set("next", "b", 60_000);
