@@ -6,9 +6,9 @@ type Entries = Map<string, { expires?: unknown }>;
  * Keyv's in-process Map drops an expired entry only when it is read again, and
  * abandoned sessions never are; other stores (Redis) expire by themselves.
  * This walks the Map in slices of at most `slice` entries, deleting expired
- * ones, so that a large store never holds the event loop for long: at its bound of a million
- * entries, one whole walk took 20–74 ms. A Map iterator stays valid across
- * turns while entries are added and deleted.
+ * ones, so that a large store never holds the event loop for long: at its
+ * bound of a million entries, one whole walk took 20–74 ms. A Map iterator
+ * stays valid across turns while entries are added and deleted.
  */
 export class ExpirySweeper {
   private pass: IterableIterator<[string, { expires?: unknown }]> | undefined;
