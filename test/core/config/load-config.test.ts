@@ -175,27 +175,26 @@ test("ranges: port above 65535, a fractional number, a negative grace", (t) => {
   );
 });
 
-test("the record cache size: from the environment, 0 turns it off, a negative size is refused", (t) => {
-  t.is(loadConfig({ env: {} }).session.cacheRecords, 100_000);
-  t.is(loadConfig({ env: { MPUSH_SESSION_CACHE_RECORDS: "5000" } }).session.cacheRecords, 5000);
-  t.is(loadConfig({ env: { MPUSH_SESSION_CACHE_RECORDS: "0" } }).session.cacheRecords, 0);
-  const problems = problemsOf(() => loadConfig({ env: {}, overrides: { session: { cacheRecords: -1 } } }));
-  t.deepEqual(
-    problems.map((p) => p.split(":")[0]),
-    ["session.cacheRecords"],
-  );
-});
-
-test("the in-process store's bound: 1 000 000 entries by default, from the environment, 0 for none, a negative one refused", (t) => {
-  t.is(loadConfig({ env: {} }).session.memoryMaxEntries, 1_000_000);
-  t.is(loadConfig({ env: { MPUSH_SESSION_MEMORY_MAX_ENTRIES: "5000" } }).session.memoryMaxEntries, 5000);
-  t.is(loadConfig({ env: { MPUSH_SESSION_MEMORY_MAX_ENTRIES: "0" } }).session.memoryMaxEntries, 0);
-  const problems = problemsOf(() => loadConfig({ env: {}, overrides: { session: { memoryMaxEntries: -1 } } }));
-  t.deepEqual(
-    problems.map((p) => p.split(":")[0]),
-    ["session.memoryMaxEntries"],
-  );
-});
+for (const { name, variable, field, fallback } of [
+  { name: "the record cache size", variable: "MPUSH_SESSION_CACHE_RECORDS", field: "cacheRecords", fallback: 100_000 },
+  {
+    name: "the in-process store's bound",
+    variable: "MPUSH_SESSION_MEMORY_MAX_ENTRIES",
+    field: "memoryMaxEntries",
+    fallback: 1_000_000,
+  },
+] as const) {
+  test(`${name}: ${fallback} by default, from the environment, 0 for none, a negative one refused`, (t) => {
+    t.is(loadConfig({ env: {} }).session[field], fallback);
+    t.is(loadConfig({ env: { [variable]: "5000" } }).session[field], 5000);
+    t.is(loadConfig({ env: { [variable]: "0" } }).session[field], 0);
+    const problems = problemsOf(() => loadConfig({ env: {}, overrides: { session: { [field]: -1 } } }));
+    t.deepEqual(
+      problems.map((p) => p.split(":")[0]),
+      [`session.${field}`],
+    );
+  });
+}
 
 test("maxConnections: 0 (from the open-files limit) by default, set from the environment, a negative one refused", (t) => {
   t.is(loadConfig({ env: {} }).maxConnections, 0);
