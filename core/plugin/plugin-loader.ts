@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -76,6 +77,12 @@ async function importPlugin(specifier: string, cwd: string): Promise<unknown> {
   } catch (cause) {
     // A module may throw anything, null included.
     const reason = cause instanceof Error ? cause.message : `it threw ${String(cause)}`;
-    throw new PluginLoadError(specifier, reason, cause);
+    throw new PluginLoadError(specifier, reason + fileHint(specifier, cwd), cause);
   }
+}
+
+/** A bare name is a package name, even when a file of that name sits in the working directory: say so. */
+function fileHint(specifier: string, cwd: string): string {
+  if (isAbsolute(specifier) || specifier.startsWith(".") || !existsSync(join(cwd, specifier))) return "";
+  return `; ${join(cwd, specifier)} exists, but a name without "./" is looked up as a package: write "./${specifier}" to load that file`;
 }

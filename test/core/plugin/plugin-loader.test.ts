@@ -121,3 +121,14 @@ test("a module that throws null on import is still a PluginLoadError naming it",
   const error = await t.throwsAsync(loadPlugins([fixture("throws-null-on-import")]), { instanceOf: PluginLoadError });
   t.regex(error?.message ?? "", /throws-null-on-import.*it threw null/);
 });
+
+test("a bare name that is a file in the working directory fails as a package, and the error says to write ./", async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), "mpush-bare-name-"));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  mkdirSync(join(cwd, "my-plugins"));
+  writeFileSync(join(cwd, "my-plugins", "kv.js"), "export default { name: 'kv', register() {} };\n");
+  const bare = await t.throwsAsync(loadPlugins(["my-plugins/kv.js"], cwd), { instanceOf: PluginLoadError });
+  t.regex(bare?.message ?? "", /write "\.\/my-plugins\/kv\.js" to load that file/);
+  const unknown = await t.throwsAsync(loadPlugins(["my-plugins/none.js"], cwd), { instanceOf: PluginLoadError });
+  t.notRegex(unknown?.message ?? "", /"\.\//);
+});
