@@ -51,13 +51,31 @@ export async function inspectFrames(bytes: Buffer, options: InspectOptions): Pro
     };
     const typeName = MESSAGES[packet.cmd]?.[options.direction] ?? options.type;
     if ((packet.flags & FrameFlag.ENCRYPTED) !== 0) frame.body = "(sealed)";
-    else if (typeName) frame[typeName] = decode(root, typeName, packet.body);
+    else if (typeName) Object.assign(frame, decodeOrSay(root, typeName, packet.body, options.direction));
     else frame.bodyHex = packet.body.toString("hex");
     out.push(frame);
   }
   // Said, not dropped: a client author pasting a cut capture must not read it as complete.
   if (decoder.buffered > 0) out.push({ incomplete: true, bytes: decoder.buffered });
   return out;
+}
+
+/** A body that is not the expected message is reported with its bytes, and the other frames still decoded. */
+function decodeOrSay(
+  root: protobuf.Root,
+  typeName: string,
+  body: Uint8Array,
+  direction: "up" | "down",
+): Record<string, unknown> {
+  try {
+    return { [typeName]: decode(root, typeName, body) };
+  } catch (cause) {
+    const other = direction === "up" ? "down" : "up";
+    return {
+      error: `not a ${typeName} (read as --direction ${direction}; try ${other}): ${(cause as Error).message}`,
+      bodyHex: Buffer.from(body).toString("hex"),
+    };
+  }
 }
 
 function decode(root: protobuf.Root, typeName: string, body: Uint8Array): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { MPushClient } from "../mpush-client.js";
 import { FileSessionStorage } from "../session/file-session-storage.js";
 import { inspectFrames } from "./frame-inspector.js";
 
-const USAGE = `usage: mpush client --host H --port P --device-id D --session-file F --server-key K.pub...
+const USAGE = `usage: mpush client [--host H] --port P --device-id D --session-file F --server-key K.pub...
                     [--os-name N] [--os-version V] [--client-version V]
                     [--heartbeat-min-ms MS] [--heartbeat-max-ms MS] [--timeout-ms MS]
        mpush decode [--direction up|down] [--proto-dir DIR]... [--type PKG.MESSAGE] [HEX]
@@ -19,9 +19,14 @@ client: connects, resumes the session in F with FAST_CONNECT if it is usable,
         session to F; prints one JSON line and exits 0 once connected. When
         F cannot be written it still prints the line, then exits 1 saying why.
         --server-key may be given more than once (old and new key during a
-        rotation): a handshake signed by any of them is accepted.
+        rotation): a handshake signed by any of them is accepted. Defaults:
+        --host 127.0.0.1, --os-name cli, --os-version this Node's version,
+        --client-version mpush-ts-cli/0.1.0, --heartbeat-min-ms 0,
+        --heartbeat-max-ms 240000, --timeout-ms 5000 (each step).
 decode: prints the frames in HEX (or stdin) as JSON, decoded from the .proto
-        files by reflection (protobufjs); "up" = client to server (default).
+        files by reflection (protobufjs); "up" = client to server (default),
+        "down" = server to client. A body that is not the expected message
+        is printed with "error" and "bodyHex", and the exit status is 1.
 keygen: writes a new identity key file NEW (mode 0600) and NEW.pub, and
         prints one JSON line. --keep-sessions-of: a planned rotation, the new
         key opens the sessions stored under OLD. Never after a compromise.`;
@@ -50,6 +55,7 @@ async function runDecode(argv: string[]): Promise<void> {
     type: values.type,
   });
   for (const frame of frames) process.stdout.write(`${JSON.stringify(frame)}\n`);
+  if (frames.some((frame) => "error" in frame)) process.exitCode = 1;
 }
 
 async function readStdin(): Promise<string> {
@@ -161,7 +167,12 @@ async function runClient(argv: string[]): Promise<void> {
   );
   await client.close();
   // Connected, but the session the next run would resume is not in the file: say so, and fail.
-  if (outcome.storageError) throw new Error(`connected, but ${outcome.storageError.message}`);
+  if (outcome.storageError) {
+    const file = values["session-file"] as string;
+    const { message } = outcome.storageError;
+    // A storage timeout does not know it was a file; the user must learn which one.
+    throw new Error(`connected, but ${message}${message.includes(file) ? "" : ` (session file ${file})`}`);
+  }
 }
 
 class UsageError extends Error {}
@@ -189,7 +200,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  // 0 unless a command set process.exitCode (decode, for a body it could not read).
+  () => process.exit(),
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`mpush: ${message}\n`);

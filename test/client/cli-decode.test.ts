@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import test from "ava";
 import { encodeFrame } from "../../core/protocol/frame-encoder.js";
@@ -94,4 +95,20 @@ test("decode reports a capture cut after a header, or inside a body, with every 
     const { stdout } = await cli("decode", frame.slice(0, cut));
     t.deepEqual(JSON.parse(stdout.trim()), { incomplete: true, bytes }, `${bytes} bytes`);
   }
+});
+
+test("decode in the wrong direction prints the body it could not read, goes on with the next frame, and exits 1", async (t) => {
+  const vectors = JSON.parse(readFileSync("docs/test-vectors.json", "utf8")) as { handshake: { reply_frame: string } };
+  const error = await t.throwsAsync(cli("decode", `${vectors.handshake.reply_frame}df`));
+  t.is((error as { code?: number }).code, 1);
+  const [reply, heartbeat] = ((error as { stdout?: string }).stdout ?? "")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  t.is(reply.cmd, Command.HANDSHAKE);
+  t.regex(reply.error, /^not a mpush\.v1\.HandshakeRequest \(read as --direction up; try down\)/);
+  t.true(vectors.handshake.reply_frame.endsWith(reply.bodyHex));
+  t.deepEqual(heartbeat, { heartbeat: true });
+  const { stdout } = await cli("decode", "--direction", "down", vectors.handshake.reply_frame);
+  t.truthy(JSON.parse(stdout)["mpush.v1.HandshakeOk"]);
 });
