@@ -1,5 +1,6 @@
 import type { Connection } from "../connection/connection.js";
 import type { MessageCodec } from "../protocol/message-codec.js";
+import type { SessionContext } from "../session/session-context.js";
 import type { Reply } from "./reply.js";
 
 /** Who may send a command: "session" (default) needs an established session; "public" is accepted before one. */
@@ -42,6 +43,12 @@ export interface HandlerContext {
    * costs an AbortController (about 3 µs) per request.
    */
   throwIfAborted(): void;
+  /**
+   * The connection's session. A `"session"` command always has one (the
+   * dispatcher answers SESSION_REQUIRED first); in a `"public"` command with
+   * none this throws ProtocolError(SESSION_REQUIRED), which answers the client.
+   */
+  requireSession(): SessionContext;
 }
 
 /**

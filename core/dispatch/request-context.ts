@@ -1,5 +1,8 @@
 import type { Connection } from "../connection/connection.js";
 import type { InFlightRequest } from "../connection/server-connection.js";
+import { ProtocolError } from "../errors/protocol-error.js";
+import { ErrorCode } from "../protocol/index.js";
+import type { SessionContext } from "../session/session-context.js";
 import type { HandlerContext } from "./command-handler.js";
 
 /** Why a request's signal was aborted: its connection went away while the handler ran. */
@@ -33,6 +36,17 @@ export class RequestContext implements HandlerContext, InFlightRequest {
 
   throwIfAborted(): void {
     if (this.abortedWith !== undefined) throw this.abortedWith;
+  }
+
+  requireSession(): SessionContext {
+    const { session } = this.connection;
+    if (session === undefined) {
+      throw new ProtocolError(
+        ErrorCode.SESSION_REQUIRED,
+        "this command needs a session: HANDSHAKE or FAST_CONNECT first",
+      );
+    }
+    return session;
   }
 
   /** Why the signal was aborted, if it was: a handler failing with exactly this did what it was asked. */

@@ -138,6 +138,14 @@ class NullHandler implements CommandHandler<Buffer> {
   }
 }
 
+/** cmd 112: public, but answers with the session's device: requireSession() refuses when there is none. */
+@Handles(112, { access: "public" })
+class WhoAmIHandler implements CommandHandler<Buffer> {
+  handle(_body: Buffer, context: HandlerContext): Reply {
+    return ok(context.requireSession().deviceId);
+  }
+}
+
 function setup(config: Partial<TestConfig> = {}, deadline?: HandlerDeadline) {
   const raw = new RawEchoHandler();
   const gated = new GatedHandler();
@@ -156,6 +164,7 @@ function setup(config: Partial<TestConfig> = {}, deadline?: HandlerDeadline) {
       new BigReplyHandler(),
       new NullHandler(),
       new CodedRefusalHandler(),
+      new WhoAmIHandler(),
     ],
     { config, log, deadline },
   );
@@ -224,6 +233,18 @@ test("a session command before a session gets SESSION_REQUIRED; with one it is s
   t.is(answer.cmd, Command.OK);
   t.is(answer.seq, 4);
   t.like(OkReply.decode(answer.body), { command: 101, data: "in session" });
+});
+
+test("requireSession() in a public command answers SESSION_REQUIRED without a session, and gives the session with one", async (t) => {
+  const { send, transport, connection } = setup();
+  send(112, 5);
+  const error = await transport.next();
+  t.is(error.seq, 5);
+  t.like(errorOf(error), { command: 112, code: ErrorCode.SESSION_REQUIRED });
+  t.true(connection.isOpen);
+  connection.session = SESSION;
+  send(112, 6);
+  t.like(OkReply.decode((await transport.next()).body), { command: 112, data: SESSION.deviceId });
 });
 
 test("without a session, the maxErrorsBeforeSession-th ERROR closes the connection, and packets read with it are not served", async (t) => {
