@@ -4,7 +4,14 @@ import { readFileSync } from "node:fs";
 export const root = new URL("../../../", import.meta.url);
 
 /** The docs these tests hold to the code. */
-export const DOCS = ["README.md", "docs/architecture.md", "docs/security.md", "docs/protocol.md", "docs/benchmarks.md"];
+export const DOCS = [
+  "README.md",
+  "docs/architecture.md",
+  "docs/security.md",
+  "docs/protocol.md",
+  "docs/benchmarks.md",
+  "examples/time-sync/README.md",
+];
 
 export function readDoc(path: string): string {
   return readFileSync(new URL(path, root), "utf8");
