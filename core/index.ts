@@ -33,11 +33,11 @@ export {
   PluginDependencyError,
   PluginLoadError,
 } from "./errors/boot-errors.js";
-export { ProtocolError } from "./errors/protocol-error.js";
 export { createLogger, LOGGER, type Logger } from "./log/logger.js";
 export { HOOK_NAMES, type HookName, type HookSignatures, Hooks } from "./plugin/hooks.js";
 export { definePlugin, type Plugin, type PluginContext } from "./plugin/plugin.js";
 export { Command, ErrorCode, FrameFlag, type MessageCodec, type Packet } from "./protocol/index.js";
+export { ProtocolError } from "./protocol/protocol-error.js";
 export { CLOCK, type Clock, systemClock } from "./runtime/clock.js";
 export { TimerWheel, WheelTimer } from "./runtime/timer-wheel.js";
 export { TokenBucket } from "./runtime/token-bucket.js";

@@ -1,12 +1,12 @@
 import { EventEmitter } from "node:events";
 import { connect, type Socket } from "node:net";
-import { hostPort } from "../../core/connection/host-port.js";
 import type { TrafficKeys } from "../../core/crypto/key-schedule.js";
 import { RecordCipher } from "../../core/crypto/record-cipher.js";
 import { inflateBody } from "../../core/protocol/body-compression.js";
 import { FrameDecoder } from "../../core/protocol/frame-decoder.js";
 import { encodeFrame, heartbeatFrame } from "../../core/protocol/frame-encoder.js";
 import { Command, ErrorReply, FrameFlag, HEARTBEAT_PACKET, type Packet } from "../../core/protocol/index.js";
+import { hostPort } from "../../core/runtime/host-port.js";
 import { ServerError } from "../errors.js";
 import { emitToApplication } from "./application-events.js";
 

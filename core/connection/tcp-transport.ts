@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
+import { hostPort } from "../runtime/host-port.js";
 import type { ByteTransport } from "./connection.js";
-import { hostPort } from "./host-port.js";
 
 const EMPTY = Buffer.alloc(0);
 

@@ -1,10 +1,10 @@
 import type { ServerConfig } from "../config/config.js";
 import type { PacketSink, ServerConnection } from "../connection/server-connection.js";
-import { errorCodeProblem, ProtocolError } from "../errors/protocol-error.js";
 import type { Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog } from "../log/throttled-log.js";
 import { deflateBody, InflateError, inflateBody } from "../protocol/body-compression.js";
 import { Command, ErrorCode, ErrorReply, encodeMessage, FrameFlag, OkReply, type Packet } from "../protocol/index.js";
+import { errorCodeProblem, ProtocolError } from "../protocol/protocol-error.js";
 import { type HandlerDeadline, HandlerTimeoutError } from "./handler-deadline.js";
 import type { HandlerEntry, HandlerRegistry } from "./handler-registry.js";
 import { type Reply, replyProblem } from "./reply.js";

@@ -1,7 +1,7 @@
 import type { Connection } from "../connection/connection.js";
 import type { InFlightRequest } from "../connection/server-connection.js";
-import { ProtocolError } from "../errors/protocol-error.js";
 import { ErrorCode } from "../protocol/index.js";
+import { ProtocolError } from "../protocol/protocol-error.js";
 import type { SessionContext } from "../session/session-context.js";
 import type { HandlerContext } from "./command-handler.js";
 

@@ -1,4 +1,4 @@
-import { hostPort } from "../connection/host-port.js";
+import { hostPort } from "../runtime/host-port.js";
 
 /**
  * Faults found while the server boots: bad configuration, a plugin that cannot

@@ -4,7 +4,6 @@ import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { CONFIG, type ServerConfig } from "../config/config.js";
 import { redactUrl } from "../config/redact-url.js";
 import { ConnectionRegistry } from "../connection/connection-registry.js";
-import { hostPort } from "../connection/host-port.js";
 import { type ConnectionLifecycle, ServerConnection } from "../connection/server-connection.js";
 import { TcpTransport } from "../connection/tcp-transport.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
@@ -16,6 +15,7 @@ import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog, throttledWarn }
 import { Hooks } from "../plugin/hooks.js";
 import type { Plugin } from "../plugin/plugin.js";
 import { CLOCK, type Clock, systemClock } from "../runtime/clock.js";
+import { hostPort } from "../runtime/host-port.js";
 import { defaultMaxConnections } from "../runtime/open-files-limit.js";
 import { TimerWheel, WheelTimer } from "../runtime/timer-wheel.js";
 import type { SessionContext } from "../session/session-context.js";

@@ -1,5 +1,5 @@
-import { ProtocolError } from "../errors/protocol-error.js";
 import { ErrorCode } from "../protocol/index.js";
+import { ProtocolError } from "../protocol/protocol-error.js";
 
 /**
  * Checks shared by the session commands. Each failure is INVALID_ARGUMENT

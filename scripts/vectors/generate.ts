@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import type { ServerConfig } from "../../core/config/config.js";
 import { IdentityKey } from "../../core/crypto/identity-key.js";
-import { ProtocolError } from "../../core/errors/protocol-error.js";
 import { ErrorCode } from "../../core/protocol/index.js";
+import { ProtocolError } from "../../core/protocol/protocol-error.js";
 import { HeartbeatNegotiator } from "../../plugins/heartbeat/heartbeat-negotiator.js";
 import { fastConnectVector } from "./fast-connect.js";
 import { frameVectors } from "./frames.js";

@@ -8,7 +8,6 @@ import { HandlerDeadline } from "../../../core/dispatch/handler-deadline.js";
 import { Handles } from "../../../core/dispatch/handles.decorator.js";
 import { ok, type Reply, reply } from "../../../core/dispatch/reply.js";
 import { FrameTooLargeError, RecordError, ReservedFlagsError } from "../../../core/errors/frame-errors.js";
-import { ProtocolError } from "../../../core/errors/protocol-error.js";
 import { encodeFrame } from "../../../core/protocol/frame-encoder.js";
 import {
   Command,
@@ -19,6 +18,7 @@ import {
   OkReply,
   type Packet,
 } from "../../../core/protocol/index.js";
+import { ProtocolError } from "../../../core/protocol/protocol-error.js";
 import { TimerWheel } from "../../../core/runtime/timer-wheel.js";
 import type { SessionContext } from "../../../core/session/session-context.js";
 import { HeartbeatHandler } from "../../../plugins/heartbeat/heartbeat.handler.js";

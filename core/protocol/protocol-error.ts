@@ -1,4 +1,4 @@
-import { ErrorCode } from "../protocol/index.js";
+import { ErrorCode } from "./index.js";
 
 /** Codes from here up are plugins'; below it they are the core's, each in ErrorCode. */
 export const FIRST_PLUGIN_CODE = 1000;

@@ -1,6 +1,6 @@
 import test from "ava";
-import { errorCodeProblem, FIRST_PLUGIN_CODE } from "../../../core/errors/protocol-error.js";
 import { ErrorCode } from "../../../core/protocol/index.js";
+import { errorCodeProblem, FIRST_PLUGIN_CODE } from "../../../core/protocol/protocol-error.js";
 
 test("errorCodeProblem: core codes from 100 and plugin codes from 1000 to int32 are answerable, at each bound", (t) => {
   for (const code of [
