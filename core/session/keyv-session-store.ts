@@ -8,6 +8,7 @@ import { LOGGER, type Logger } from "../log/logger.js";
 import { STORM_LOG_INTERVAL_MS, type ThrottledLog, throttledLog } from "../log/throttled-log.js";
 import { CLOCK, type Clock } from "../runtime/clock.js";
 import { KEYV, KEYV_NAME } from "./keyv-factory.js";
+import { KeyvMap } from "./keyv-map.js";
 import { NonceLedger } from "./nonce-ledger.js";
 import { RecordCache } from "./record-cache.js";
 import { RedisCommands } from "./redis-commands.js";
@@ -65,6 +66,8 @@ export class KeyvSessionStore implements SessionStore {
    * even an in-process one, keeps its deadline.
    */
   private readonly inProcess: boolean;
+  /** Keyv's own Map, used within the call rather than through Keyv's promises (keyv-map.ts). */
+  private readonly direct: KeyvMap | undefined;
 
   constructor(
     @inject(KEYV) private readonly keyv: Keyv,
@@ -79,6 +82,7 @@ export class KeyvSessionStore implements SessionStore {
     // Records kept as objects need a Map that keeps them by reference: no serializer in between.
     const keepsObjects = this.inProcess && keyv.serialize === undefined;
     this.layout = keepsObjects ? inProcessLayout() : hashedLayout(identity.indexKey, identity.recordKey);
+    this.direct = keepsObjects ? KeyvMap.of(keyv) : undefined;
     this.redis = RedisCommands.of(keyv);
     this.nonces = this.inProcess ? new NonceLedger(clock.steady()) : undefined;
     const redis = this.redis;
@@ -101,7 +105,8 @@ export class KeyvSessionStore implements SessionStore {
     this.refuseWhenFull("store session");
     const key = this.layout.sessionKey(id);
     const stored = this.layout.toStored(key, record);
-    await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
+    if (this.direct) this.direct.set(key, stored, ttl);
+    else await this.bounded("store session", () => this.keyv.set(key, stored, ttl));
     this.cache?.set(id, record, { session: key, device: this.layout.deviceKey(record.deviceId) });
   }
 
@@ -109,14 +114,19 @@ export class KeyvSessionStore implements SessionStore {
     const cached = this.cache?.get(id, this.clock.now());
     if (cached !== undefined) return cached;
     const key = this.layout.sessionKey(id);
-    const record = this.layout.fromStored(key, await this.bounded("read session", () => this.keyv.get(key), READ));
+    const stored = this.direct
+      ? this.direct.get(key)
+      : await this.bounded("read session", () => this.keyv.get(key), READ);
+    const record = this.layout.fromStored(key, stored);
     if (!record || record.expiresAtMs <= this.clock.now()) return undefined;
     return record;
   }
 
-  delete(id: string): Promise<boolean> {
+  async delete(id: string): Promise<boolean> {
     this.cache?.delete(id);
-    return this.bounded("delete session", () => this.keyv.delete(this.layout.sessionKey(id)));
+    const key = this.layout.sessionKey(id);
+    if (this.direct) return this.direct.delete(key);
+    return this.bounded("delete session", () => this.keyv.delete(key));
   }
 
   async rotate(rotation: Rotation): Promise<RotateOutcome> {
@@ -146,6 +156,8 @@ export class KeyvSessionStore implements SessionStore {
       if (outcome === "rotated") this.cache?.set(to, record, { session: toKey, device: keys.device });
       return outcome;
     }
+    if (this.direct !== undefined && this.nonces !== undefined)
+      return this.rotateInProcess(this.direct, this.nonces, rotation);
     // The chain read rides along with the claim: no round trip of its own.
     const [claimed, chain] = await Promise.all([this.claimNonce(nonce, nonceTtlMs), this.activeChain(record.deviceId)]);
     if (!claimed) return "replayed";
@@ -155,11 +167,23 @@ export class KeyvSessionStore implements SessionStore {
     return "rotated";
   }
 
+  /** Claim, checks and delete within one call: no other request can run between them. */
+  private async rotateInProcess(direct: KeyvMap, nonces: NonceLedger, rotation: Rotation): Promise<RotateOutcome> {
+    const { from, nonce, nonceTtlMs, to, record } = rotation;
+    if (!nonces.claim(nonce, nonceTtlMs, this.clock.steady())) return "replayed";
+    const chain = direct.get(this.layout.deviceKey(record.deviceId));
+    if (typeof chain === "string" && chain !== record.chainId) return "superseded";
+    if (!direct.delete(this.layout.sessionKey(from))) return "gone";
+    await this.save(to, record);
+    return "rotated";
+  }
+
   async setActiveChain(deviceId: string, chainId: string): Promise<void> {
     // Lives as long as any chain can: no session outlives the absolute cap.
     const ttl = this.config.session.maxLifetimeMs;
     this.refuseWhenFull("store device chain");
     const key = this.layout.deviceKey(deviceId);
+    if (this.direct) return this.direct.set(key, chainId, ttl);
     const redis = this.redis;
     await this.bounded("store device chain", async () => {
       if (redis) await redis.setChain(key, chainId, ttl);
@@ -170,11 +194,9 @@ export class KeyvSessionStore implements SessionStore {
   async activeChain(deviceId: string): Promise<string | undefined> {
     const key = this.layout.deviceKey(deviceId);
     const redis = this.redis;
-    const chain = await this.bounded(
-      "read device chain",
-      () => (redis ? redis.chain(key) : this.keyv.get<string>(key)),
-      READ,
-    );
+    const chain = this.direct
+      ? this.direct.get(key)
+      : await this.bounded("read device chain", () => (redis ? redis.chain(key) : this.keyv.get<string>(key)), READ);
     return typeof chain === "string" ? chain : undefined;
   }
 
