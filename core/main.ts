@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
+  // The log lines of the boot so far go out first, so a terminal shows them before the failure.
+  await stdout?.drain(LOG_DRAIN_MS);
   const message = error instanceof BootError ? error.message : ((error as Error)?.stack ?? String(error));
   process.stderr.write(`mpush: failed to start: ${message}\n`);
   if (error instanceof Error && error.cause)
