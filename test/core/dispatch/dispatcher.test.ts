@@ -220,32 +220,25 @@ test('with unknownCommand "close", requests that came in the same read as the un
   t.is(transport.packets[0]?.cmd, Command.ERROR);
 });
 
-test("a session command before a session gets SESSION_REQUIRED; with one it is served", async (t) => {
-  const { send, transport, connection } = setup();
-  send(101, 3);
-  const error = await transport.next();
-  t.is(error.seq, 3);
-  t.like(errorOf(error), { command: 101, code: ErrorCode.SESSION_REQUIRED });
-  t.true(connection.isOpen);
-  connection.session = SESSION;
-  send(101, 4);
-  const answer = await transport.next();
-  t.is(answer.cmd, Command.OK);
-  t.is(answer.seq, 4);
-  t.like(OkReply.decode(answer.body), { command: 101, data: "in session" });
-});
-
-test("requireSession() in a public command answers SESSION_REQUIRED without a session, and gives the session with one", async (t) => {
-  const { send, transport, connection } = setup();
-  send(112, 5);
-  const error = await transport.next();
-  t.is(error.seq, 5);
-  t.like(errorOf(error), { command: 112, code: ErrorCode.SESSION_REQUIRED });
-  t.true(connection.isOpen);
-  connection.session = SESSION;
-  send(112, 6);
-  t.like(OkReply.decode((await transport.next()).body), { command: 112, data: SESSION.deviceId });
-});
+for (const { cmd, how, data } of [
+  { cmd: 101, how: "a session command", data: "in session" },
+  { cmd: 112, how: "requireSession() in a public command", data: SESSION.deviceId },
+]) {
+  test(`${how}: SESSION_REQUIRED before a session, served with one`, async (t) => {
+    const { send, transport, connection } = setup();
+    send(cmd, 3);
+    const error = await transport.next();
+    t.is(error.seq, 3);
+    t.like(errorOf(error), { command: cmd, code: ErrorCode.SESSION_REQUIRED });
+    t.true(connection.isOpen);
+    connection.session = SESSION;
+    send(cmd, 4);
+    const answer = await transport.next();
+    t.is(answer.cmd, Command.OK);
+    t.is(answer.seq, 4);
+    t.like(OkReply.decode(answer.body), { command: cmd, data });
+  });
+}
 
 test("without a session, the maxErrorsBeforeSession-th ERROR closes the connection, and packets read with it are not served", async (t) => {
   const { send, transport, connection } = setup({ maxErrorsBeforeSession: 3 });
