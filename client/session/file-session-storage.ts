@@ -53,7 +53,7 @@ export class FileSessionStorage implements SessionStorage {
 
   private async write(session: ClientSession): Promise<void> {
     const dir = dirname(this.file);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirectories(dir, 0o700);
     const temp = join(dir, `.${basename(this.file)}.${randomBytes(8).toString("hex")}.tmp`);
     const handle = await open(temp, "wx", 0o600);
     try {
@@ -72,6 +72,26 @@ export class FileSessionStorage implements SessionStorage {
 
   async clear(): Promise<void> {
     await rm(this.file, { force: true });
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdir never returns for a
+ * directory under a parent that exists but takes no new entries and answers
+ * ENOENT (a path in /proc): it spins on a thread of the pool for good.
+ */
+async function makeDirectories(dir: string, mode: number): Promise<void> {
+  try {
+    await mkdir(dir, { mode });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw cause;
+    await makeDirectories(parent, mode);
+    await mkdir(dir, { mode }).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== "EEXIST") throw again;
+    });
   }
 }
 

@@ -150,3 +150,19 @@ test("a save that cannot be done names the file and why, never the temp file, an
   t.truthy(error?.cause);
   t.deepEqual(readdirSync(dir), ["session.json"]);
 });
+
+test("a directory that cannot be made, under a parent that takes no entries, fails the save instead of hanging it", async (t) => {
+  t.timeout(5000, "Node's recursive mkdir spins for good on such a path");
+  const file = "/proc/mpush-no-such-dir/session.json";
+  const error = await t.throwsAsync(new FileSessionStorage(file).save(session(1)));
+  t.regex(error?.message ?? "", /^\/proc\/mpush-no-such-dir\/session\.json: .*ENOENT/);
+});
+
+test("missing directories on the path are made, each with mode 0700", async (t) => {
+  const dir = tempDir();
+  const file = join(dir, "a", "b", "session.json");
+  await new FileSessionStorage(file).save(session(2));
+  t.is(statSync(join(dir, "a")).mode & 0o777, 0o700);
+  t.is(statSync(join(dir, "a", "b")).mode & 0o777, 0o700);
+  t.is(JSON.parse(readFileSync(file, "utf8")).sessionId, session(2).sessionId);
+});
