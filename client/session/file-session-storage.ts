@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { makeDirectories } from "../../core/runtime/make-directories.js";
 import { type ClientSession, isClientSession, type SessionStorage } from "./client-session.js";
 
 /**
@@ -72,26 +73,6 @@ export class FileSessionStorage implements SessionStorage {
 
   async clear(): Promise<void> {
     await rm(this.file, { force: true });
-  }
-}
-
-/**
- * mkdir -p, one level at a time. Node's recursive mkdir never returns for a
- * directory under a parent that exists but takes no new entries and answers
- * ENOENT (a path in /proc): it spins on a thread of the pool for good.
- */
-async function makeDirectories(dir: string, mode: number): Promise<void> {
-  try {
-    await mkdir(dir, { mode });
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return;
-    const parent = dirname(dir);
-    if (code !== "ENOENT" || parent === dir) throw cause;
-    await makeDirectories(parent, mode);
-    await mkdir(dir, { mode }).catch((again: NodeJS.ErrnoException) => {
-      if (again.code !== "EEXIST") throw again;
-    });
   }
 }
 

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from "node:crypto";
-import { chmod, link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, link, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { KeyFileError } from "../errors/boot-errors.js";
+import { makeDirectories } from "../runtime/make-directories.js";
 import { hkdfExpandLabel, hkdfExtract } from "./hkdf.js";
 import { okpPrivateKey } from "./okp-key.js";
 import { pemBlocks } from "./pem.js";
@@ -180,7 +181,7 @@ export class IdentityKey {
    */
   private async writePrivate(file: string): Promise<void> {
     const dir = dirname(file);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirectories(dir, 0o700);
     const temp = join(dir, `.${basename(file)}.${randomBytes(8).toString("hex")}.tmp`);
     const handle = await open(temp, "wx", 0o600);
     try {

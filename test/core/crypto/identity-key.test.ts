@@ -91,6 +91,16 @@ test("a key file that cannot be read or created is a KeyFileError naming it, wit
   t.truthy(error?.cause);
 });
 
+test("a key file whose directory cannot be made (under /proc) is a KeyFileError at once, not a boot that never ends", async (t) => {
+  t.timeout(5000, "Node's recursive mkdir spins for good on such a path");
+  const file = "/proc/mpush-no-such-dir/server.key";
+  const error = await t.throwsAsync(IdentityKey.loadOrCreate(file), {
+    instanceOf: KeyFileError,
+    message: `MPUSH_ERR_KEY_FILE: key file ${file} is missing and cannot be created`,
+  });
+  t.is((error?.cause as NodeJS.ErrnoException | undefined)?.code, "ENOENT");
+});
+
 test("signatures verify against the pinned public key, PEM or raw, and nothing else", (t) => {
   const key = IdentityKey.generate();
   const data = Buffer.from("transcript");
