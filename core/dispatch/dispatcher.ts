@@ -8,7 +8,7 @@ import { errorCodeProblem, ProtocolError } from "../protocol/protocol-error.js";
 import { type HandlerDeadline, HandlerTimeoutError } from "./handler-deadline.js";
 import type { HandlerEntry, HandlerRegistry } from "./handler-registry.js";
 import { type Reply, replyProblem } from "./reply.js";
-import { RequestContext } from "./request-context.js";
+import { RequestContext, SESSION_REQUIRED_REASON } from "./request-context.js";
 
 /**
  * Packet -> handler -> reply, for every connection of one server.
@@ -44,12 +44,7 @@ export class Dispatcher implements PacketSink {
     const entry = this.registry.get(packet.cmd);
     if (entry === undefined) return this.unknownCommand(connection, packet);
     if (entry.access === "session" && connection.session === undefined) {
-      return this.fail(
-        connection,
-        packet,
-        ErrorCode.SESSION_REQUIRED,
-        "this command needs a session: HANDSHAKE or FAST_CONNECT first",
-      );
+      return this.fail(connection, packet, ErrorCode.SESSION_REQUIRED, SESSION_REQUIRED_REASON);
     }
     let request: unknown;
     let flags = packet.flags;

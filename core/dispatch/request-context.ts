@@ -5,6 +5,9 @@ import { ProtocolError } from "../protocol/protocol-error.js";
 import type { SessionContext } from "../session/session-context.js";
 import type { HandlerContext } from "./command-handler.js";
 
+/** The reason SESSION_REQUIRED gives, from the dispatcher's access rule and from requireSession() alike. */
+export const SESSION_REQUIRED_REASON = "this command needs a session: HANDSHAKE or FAST_CONNECT first";
+
 /** Why a request's signal was aborted: its connection went away while the handler ran. */
 export class ConnectionClosedError extends Error {
   override readonly name = "ConnectionClosedError";
@@ -41,10 +44,7 @@ export class RequestContext implements HandlerContext, InFlightRequest {
   requireSession(): SessionContext {
     const { session } = this.connection;
     if (session === undefined) {
-      throw new ProtocolError(
-        ErrorCode.SESSION_REQUIRED,
-        "this command needs a session: HANDSHAKE or FAST_CONNECT first",
-      );
+      throw new ProtocolError(ErrorCode.SESSION_REQUIRED, SESSION_REQUIRED_REASON);
     }
     return session;
   }
