@@ -22,11 +22,13 @@ export class KeyvMap {
   /**
    * Undefined unless the Keyv keeps its entries as objects (no serializer, no
    * compression) in its own Map, with no hooks registered: a Keyv that a
-   * plugin set up to run hooks keeps going through Keyv.
+   * plugin set up to run hooks, or on a Map subclass of its own, keeps going
+   * through Keyv.
    */
   static of(keyv: Keyv): KeyvMap | undefined {
     const store: unknown = keyv.store;
-    if (!(store instanceof Map) || keyv.serialize !== undefined || keyv.opts.compression) return undefined;
+    if (!(store instanceof Map) || store.constructor !== Map) return undefined;
+    if (keyv.serialize !== undefined || keyv.opts.compression) return undefined;
     if (keyv.hooks.handlers.size > 0) return undefined;
     const prefix = keyv.useKeyPrefix && keyv.namespace ? `${keyv.namespace}:` : "";
     return new KeyvMap(store as Map<string, Entry>, prefix);

@@ -39,8 +39,11 @@ test("a key that already carries the namespace is not prefixed twice, as Keyv's 
   t.is(await keyv.get("s:abc"), "x");
 });
 
+class PluginMap extends Map<string, unknown> {}
+
 test("no KeyvMap for a store that is not Keyv's Map, a serializer, compression or registered hooks", (t) => {
   t.is(KeyvMap.of(new Keyv({ store: { get() {}, set() {}, delete() {}, clear() {} } })), undefined);
+  t.is(KeyvMap.of(new Keyv({ store: new PluginMap(), serialize: undefined, deserialize: undefined })), undefined);
   t.is(KeyvMap.of(new Keyv()), undefined, "Keyv's default serializer writes text");
   const hooked = objectsKeyv();
   hooked.hooks.addHandler("preSet", () => {});
