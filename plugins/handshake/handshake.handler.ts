@@ -130,7 +130,14 @@ export class HandshakeHandler implements CommandHandler<HandshakeRequest> {
           chainId,
         });
         // A peer gone meanwhile never gets this session: superseding would only kill the one it kept.
-        context.throwIfAborted();
+        try {
+          context.throwIfAborted();
+        } catch (gone) {
+          // Nobody can resume it (the peer never gets the server's share): it goes now, not at its TTL.
+          // If the store fails this delete too, the record waits for its TTL as before.
+          await this.sessions.delete(allocation.id).catch(() => false);
+          throw gone;
+        }
         // Only once the session exists: a full handshake supersedes the device's earlier sessions (a
         // copied session file stops working). Never before, or a handshake that degrades because the
         // store is slow could still supersede the session its client deliberately kept.

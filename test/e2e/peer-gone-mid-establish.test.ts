@@ -29,15 +29,22 @@ async function pausedServer(t: { teardown(fn: () => Promise<void> | void): void 
   return { redis, server, pause };
 }
 
-test("a HANDSHAKE whose peer left while its session was being stored does not supersede the device's session", async (t) => {
-  const { server, pause } = await pausedServer(t);
+/** Session records in Redis: their keys are `<namespace>:s:<hashed id>`. */
+async function sessionRecords(redis: RedisServer): Promise<number> {
+  return [...(await redis.dump()).keys()].filter((key) => key.includes(":s:")).length;
+}
+
+test("a HANDSHAKE whose peer left while its session was being stored deletes it and does not supersede the device's session", async (t) => {
+  const { redis, server, pause } = await pausedServer(t);
   const kept = ticketOf(await handshakeOn(server));
+  t.is(await sessionRecords(redis), 1);
   await pause();
   const raw = await RawClient.open(server.port);
   raw.writeFrame(Command.HANDSHAKE, 1, startHandshake(DEVICE, ANY_HEARTBEAT, pinnedKey(server.keyFile)).body);
   await sleep(150);
   raw.close();
   await sleep(PAUSE_MS + 300);
+  t.is(await sessionRecords(redis), 1, "the abandoned handshake's record is deleted, not left until its TTL");
   const resumed = await resumeOn(server, kept);
   t.is(resumed.code, undefined, "the session the client kept still resumes");
 });
