@@ -3,20 +3,73 @@
  * buckets, each `tickMs` wide. A timer sits in the bucket of its due tick; a
  * tick visits one bucket, so the cost per tick is the timers due (plus those a
  * whole revolution away), not the number of connections.
+ *
+ * A bucket is a circular list through the timers themselves, not a Set: a Set
+ * that a timer per connection passes through is rehashed again and again, and
+ * V8 links each discarded table to its successor, so once one of them is in
+ * the old generation, every later table keeps its timers, and the connections
+ * their callbacks hold, alive through young-generation GCs until a full GC.
+ * An unlinked timer lets go of its neighbours for the same reason.
  */
-export class WheelTimer {
+class Link {
+  /** @internal */ prev: Link | undefined;
+  /** @internal */ next: Link | undefined;
+}
+
+export class WheelTimer extends Link {
   /** @internal */ dueTick = 0;
-  /** @internal */ bucket: Set<WheelTimer> | undefined;
 
   /** `fire` returns the next due time (ms) to stay scheduled, or undefined to stop. */
-  constructor(readonly fire: (now: number) => number | undefined) {}
+  constructor(readonly fire: (now: number) => number | undefined) {
+    super();
+  }
+}
+
+/** A bucket's head: a link that is no timer, pointing to itself while the bucket is empty. */
+function emptyList(): Link {
+  const head = new Link();
+  head.prev = head;
+  head.next = head;
+  return head;
+}
+
+function append(head: Link, link: Link): void {
+  const last = head.prev as Link;
+  link.prev = last;
+  link.next = head;
+  last.next = link;
+  head.prev = link;
+}
+
+/** False when `link` was in no list. */
+function unlink(link: Link): boolean {
+  const { prev, next } = link;
+  if (prev === undefined || next === undefined) return false;
+  prev.next = next;
+  next.prev = prev;
+  link.prev = undefined;
+  link.next = undefined;
+  return true;
+}
+
+/** Moves every link of `from` to a new list, leaving `from` empty. */
+function takeAll(from: Link): Link {
+  const taken = emptyList();
+  if (from.next === from) return taken;
+  taken.next = from.next as Link;
+  taken.prev = from.prev as Link;
+  taken.next.prev = taken;
+  taken.prev.next = taken;
+  from.next = from;
+  from.prev = from;
+  return taken;
 }
 
 /** More ticks behind than this at once, and the process was not running: let I/O be read first. */
 const STALL_TICKS = 2;
 
 export class TimerWheel {
-  private readonly buckets: Set<WheelTimer>[];
+  private readonly buckets: Link[];
   private currentTick: number;
   private interval: NodeJS.Timeout | undefined;
   private size = 0;
@@ -30,7 +83,7 @@ export class TimerWheel {
       throw error;
     },
   ) {
-    this.buckets = Array.from({ length: slots }, () => new Set<WheelTimer>());
+    this.buckets = Array.from({ length: slots }, emptyList);
     this.currentTick = Math.floor(now() / tickMs);
   }
 
@@ -70,15 +123,16 @@ export class TimerWheel {
     this.cancel(timer);
     // Never in the tick being processed: a timer due "now" fires on the next tick.
     timer.dueTick = Math.max(Math.ceil(dueAt / this.tickMs), this.currentTick + 1);
-    const bucket = this.buckets[timer.dueTick % this.buckets.length] as Set<WheelTimer>;
-    bucket.add(timer);
-    timer.bucket = bucket;
-    this.size++;
+    this.insert(timer);
   }
 
   cancel(timer: WheelTimer): void {
-    if (timer.bucket?.delete(timer)) this.size--;
-    timer.bucket = undefined;
+    if (unlink(timer)) this.size--;
+  }
+
+  private insert(timer: WheelTimer): void {
+    append(this.buckets[timer.dueTick % this.buckets.length] as Link, timer);
+    this.size++;
   }
 
   /** Processes every tick up to `now`; exposed for tests that drive time by hand. */
@@ -86,20 +140,39 @@ export class TimerWheel {
     const target = Math.floor(now / this.tickMs);
     while (this.currentTick < target) {
       const tick = ++this.currentTick;
-      const bucket = this.buckets[tick % this.buckets.length] as Set<WheelTimer>;
-      for (const timer of bucket) {
-        if (timer.dueTick > tick) continue;
-        this.cancel(timer);
-        let next: number | undefined;
-        try {
-          next = timer.fire(now);
-        } catch (error) {
-          // Runs in the wheel's interval: unreported, one plugin timer would end the process.
-          this.failed(error);
-          continue;
+      // Taken out first: a timer firing may schedule or cancel any other, in this bucket too.
+      const bucket = this.buckets[tick % this.buckets.length] as Link;
+      const due = takeAll(bucket);
+      try {
+        this.fireDue(due, tick, now);
+      } finally {
+        // Left only when a timer's error escaped: the rest stay scheduled, as they were.
+        while (due.next !== due) {
+          const timer = due.next as Link;
+          unlink(timer);
+          append(bucket, timer);
         }
-        if (next !== undefined) this.schedule(timer, next);
       }
+    }
+  }
+
+  private fireDue(due: Link, tick: number, now: number): void {
+    while (due.next !== due) {
+      const timer = due.next as WheelTimer;
+      this.cancel(timer);
+      if (timer.dueTick > tick) {
+        this.insert(timer);
+        continue;
+      }
+      let next: number | undefined;
+      try {
+        next = timer.fire(now);
+      } catch (error) {
+        // Runs in the wheel's interval: unreported, one plugin timer would end the process.
+        this.failed(error);
+        continue;
+      }
+      if (next !== undefined) this.schedule(timer, next);
     }
   }
 }
