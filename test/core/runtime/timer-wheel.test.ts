@@ -55,6 +55,31 @@ test("a cancelled timer never fires", (t) => {
   t.deepEqual(fired, []);
 });
 
+test("a timer that fires may cancel or move the others due in its tick: they do not fire then", (t) => {
+  const { wheel, fired, timer, advanceTo, start } = setup();
+  const cancelled = timer("cancelled");
+  const moved = timer("moved");
+  wheel.schedule(
+    timer("first", () => {
+      wheel.cancel(cancelled);
+      wheel.schedule(moved, start + 40);
+      return undefined;
+    }),
+    start + 10,
+  );
+  wheel.schedule(cancelled, start + 10);
+  wheel.schedule(moved, start + 10);
+  advanceTo(start + 10);
+  t.deepEqual(fired, [["first", start + 10]]);
+  t.is(wheel.scheduled, 1);
+  advanceTo(start + 40);
+  t.deepEqual(fired, [
+    ["first", start + 10],
+    ["moved", start + 40],
+  ]);
+  t.is(wheel.scheduled, 0);
+});
+
 test("rescheduling moves a timer instead of adding a second one", (t) => {
   const { wheel, fired, timer, advanceTo, start } = setup();
   const a = timer("a");
@@ -218,4 +243,21 @@ test("without a failure handler, a timer's error reaches the caller of advance",
     start + 10,
   );
   t.throws(() => wheel.advance(start + 10), { message: "plugin timer bug" });
+});
+
+test("when a timer's error escapes advance, the rest of its tick stay scheduled and fire a revolution later", (t) => {
+  const { wheel, fired, timer, advanceTo, start } = setup(8);
+  wheel.schedule(
+    new WheelTimer(() => {
+      throw new Error("plugin timer bug");
+    }),
+    start + 10,
+  );
+  wheel.schedule(timer("after"), start + 10);
+  t.throws(() => advanceTo(start + 10), { message: "plugin timer bug" });
+  t.is(wheel.scheduled, 1, "the other timer is still counted");
+  t.deepEqual(fired, []);
+  advanceTo(start + 10 + 8 * TICK);
+  t.deepEqual(fired, [["after", start + 90]]);
+  t.is(wheel.scheduled, 0);
 });
