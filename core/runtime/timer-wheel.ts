@@ -4,12 +4,12 @@
  * tick visits one bucket, so the cost per tick is the timers due (plus those a
  * whole revolution away), not the number of connections.
  *
- * A bucket is a circular list through the timers themselves, not a Set: a Set
- * that a timer per connection passes through is rehashed again and again, and
- * V8 links each discarded table to its successor, so once one of them is in
- * the old generation, every later table keeps its timers, and the connections
- * their callbacks hold, alive through young-generation GCs until a full GC.
- * An unlinked timer lets go of its neighbours for the same reason.
+ * A bucket is a circular list through the timers themselves, not a Set:
+ * through Sets that a timer per connection passes through, the timers, and
+ * the connections their callbacks hold, survived young-generation GCs and
+ * were freed only by full GCs, as with a Map (connection-registry.ts says
+ * why). An unlinked timer lets go of its neighbours, so that a dead one in
+ * the old generation keeps nothing alive.
  */
 class Link {
   /** @internal */ prev: Link | undefined;
