@@ -6,41 +6,14 @@ import { TIMER_MAX_MS } from "../client-options.js";
 import { MPushClient } from "../mpush-client.js";
 import { FileSessionStorage } from "../session/file-session-storage.js";
 import { inspectFrames } from "./frame-inspector.js";
-
-const USAGE = `usage: mpush client [--host H] --port P --device-id D --session-file F --server-key K.pub...
-                    [--os-name N] [--os-version V] [--client-version V]
-                    [--heartbeat-min-ms MS] [--heartbeat-max-ms MS] [--timeout-ms MS]
-       mpush decode [--direction up|down] [--proto-dir DIR]... [--type PKG.MESSAGE] [HEX]
-       mpush keygen --key-file NEW [--keep-sessions-of OLD]
-       mpush help (or --help, -h, after any command)
-
-client: connects, resumes the session in F with FAST_CONNECT if it is usable,
-        else (or when the server refuses) does a full HANDSHAKE; saves the
-        session to F; prints one JSON line and exits 0 once connected. When
-        F cannot be written it still prints the line, then exits 1 saying why.
-        --server-key may be given more than once (old and new key during a
-        rotation): a handshake signed by any of them is accepted. Defaults:
-        --host 127.0.0.1, --os-name cli, --os-version this Node's version,
-        --client-version mpush-ts-cli/0.1.0, --heartbeat-min-ms 0,
-        --heartbeat-max-ms 240000, --timeout-ms 5000 (each step).
-decode: prints the frames in HEX (or stdin) as JSON, decoded from the .proto
-        files by reflection (protobufjs); "up" = client to server (default),
-        "down" = server to client. A body that is not the expected message
-        is printed with "error" and "bodyHex", and the exit status is 1.
-keygen: writes a new identity key file NEW (mode 0600) and NEW.pub, and
-        prints one JSON line. --keep-sessions-of: a planned rotation, the new
-        key opens the sessions stored under OLD. Never after a compromise.`;
+import { CLIENT_OPTIONS, CLIENT_REQUIRED, DECODE_OPTIONS, KEYGEN_OPTIONS, KEYGEN_REQUIRED, USAGE } from "./usage.js";
 
 const PROTO_ROOT = fileURLToPath(new URL("../../../proto", import.meta.url));
 
 async function runDecode(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      direction: { type: "string", default: "up" },
-      "proto-dir": { type: "string", multiple: true, default: [] },
-      type: { type: "string" },
-    },
+    options: DECODE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -67,11 +40,12 @@ async function readStdin(): Promise<string> {
 async function runKeygen(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { "key-file": { type: "string" }, "keep-sessions-of": { type: "string" } },
+    options: KEYGEN_OPTIONS,
     strict: true,
   });
-  const file = values["key-file"];
-  if (!file) throw new UsageError("missing --key-file");
+  const missing = KEYGEN_REQUIRED.filter((name) => !values[name]);
+  if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
+  const file = values["key-file"] as string;
   const previousFile = values["keep-sessions-of"];
   let previous: IdentityKey | undefined;
   if (previousFile !== undefined) {
@@ -103,23 +77,10 @@ async function runKeygen(argv: string[]): Promise<void> {
 async function runClient(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string" },
-      "device-id": { type: "string" },
-      "session-file": { type: "string" },
-      "server-key": { type: "string", multiple: true },
-      "os-name": { type: "string", default: "cli" },
-      "os-version": { type: "string", default: process.version },
-      "client-version": { type: "string", default: "mpush-ts-cli/0.1.0" },
-      "heartbeat-min-ms": { type: "string", default: "0" },
-      "heartbeat-max-ms": { type: "string", default: "240000" },
-      "timeout-ms": { type: "string", default: "5000" },
-    },
+    options: CLIENT_OPTIONS,
     strict: true,
   });
-  const required = ["port", "device-id", "session-file", "server-key"] as const;
-  const missing = required.filter((name) => !values[name]);
+  const missing = CLIENT_REQUIRED.filter((name) => !values[name]);
   if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
   // Every argument is checked before anything is read or sent.
   const port = integer("port", values.port as string, 65535);
