@@ -43,8 +43,7 @@ async function runKeygen(argv: string[]): Promise<void> {
     options: KEYGEN_OPTIONS,
     strict: true,
   });
-  const missing = KEYGEN_REQUIRED.filter((name) => !values[name]);
-  if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
+  requireFlags(values, KEYGEN_REQUIRED);
   const file = values["key-file"] as string;
   const previousFile = values["keep-sessions-of"];
   let previous: IdentityKey | undefined;
@@ -80,8 +79,7 @@ async function runClient(argv: string[]): Promise<void> {
     options: CLIENT_OPTIONS,
     strict: true,
   });
-  const missing = CLIENT_REQUIRED.filter((name) => !values[name]);
-  if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
+  requireFlags(values, CLIENT_REQUIRED);
   // Every argument is checked before anything is read or sent.
   const port = integer("port", values.port as string, 65535);
   const heartbeat = {
@@ -137,6 +135,11 @@ async function runClient(argv: string[]): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+function requireFlags(values: Record<string, unknown>, names: readonly string[]): void {
+  const missing = names.filter((name) => !values[name]);
+  if (missing.length > 0) throw new UsageError(`missing --${missing.join(", --")}`);
+}
 
 /** The heartbeat bounds travel as uint32. */
 const UINT32_MAX = 0xffff_ffff;
